@@ -1,0 +1,164 @@
+"""Planning factors: the one table of numbers the model moves forces with.
+
+Every value carries its unit and its source: a key of ``shared/DOMAIN.md``
+(``R..`` in the main source list, ``C..`` in §17) or the word ``assumption``
+with the reasoning. Tags follow DOMAIN.md: S (well sourced), M (single
+source), E (estimate from sourced numbers), BK (background knowledge, not
+confirmed). Anything tagged E, BK or assumption is to be overridden when
+better data comes: a scenario does that with ``factors: {key: value}``.
+
+>>> from mobility.factors import Factors
+>>> f = Factors.defaults()
+>>> f["trains_per_day_single_track"]
+10.0
+>>> f.with_overrides({"trains_per_day_single_track": 12})["trains_per_day_single_track"]
+12.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from mobility.errors import ScenarioError
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One planning factor: a value with its unit, source and confidence tag."""
+
+    key: str
+    value: float
+    unit: str
+    source: str
+    tag: str  # S, M, E, BK or "assumption"
+    note: str = ""
+
+
+_TABLE: tuple[Factor, ...] = (
+    # --- rail line capacity -------------------------------------------------
+    Factor("trains_per_day_single_track", 10, "trains/day/direction", "R107 (US Army TR0603)", "S",
+           "rule of thumb absent detailed timetable data"),
+    Factor("trains_per_day_double_track", 30, "trains/day/direction", "R107 (US Army TR0603)", "S"),
+    Factor("max_train_length_m", 600, "m", "DOMAIN §12 (R106; PL/LT station tracks ~600-650 m)", "BK",
+           "default train-length limit of existing lines"),
+    Factor("rail_baltica_train_length_m", 1050, "m", "R80 (Rail Baltica design)", "S"),
+    Factor("default_freight_speed_kmh", 60, "km/h", "assumption", "assumption",
+           "line speed where the data gives none"),
+    Factor("military_train_speed_kmh", 50, "km/h", "assumption from R102 and C22", "E",
+           "cap for out-of-gauge military trains; observed door-to-door ~12 km/h (R102), 400 km/day (C22)"),
+    # --- rolling stock and loading -----------------------------------------
+    Factor("wagon_length_m", 22, "m", "assumption (6-axle heavy flat ~20-23 m)", "assumption"),
+    Factor("locomotive_length_m", 23, "m", "assumption", "assumption"),
+    Factor("tracked_per_wagon", 1, "vehicles/wagon", "C34 (one MBT per wagon); R102", "S"),
+    Factor("wheeled_per_wagon", 2.5, "vehicles/wagon", "R93 (900 wagons for ~2,500 pieces, 2.8/wagon)", "E",
+           "wheeled vehicles and trailers"),
+    Factor("containers_per_wagon", 2, "containers/wagon", "assumption (40 ft flat with 2 x 20 ft)", "assumption"),
+    Factor("load_hours_per_wagon", 0.2, "h/wagon", "C22 (~50 vehicles/day/ramp); DOMAIN §17.1.3", "E",
+           "lashing, centring and inspection at a ramp"),
+    Factor("unload_hours_per_wagon", 0.035, "h/wagon", "C20 (15 tracked off in <30 min)", "S"),
+    Factor("shunting_hours", 1.0, "h/train", "assumption", "assumption",
+           "placing and pulling a train at a ramp or terminal"),
+    Factor("default_ramps", 1, "ramps", "C40 (mobile end ramps can be set up anywhere)", "M",
+           "ramps at a rail/road transfer node whose ramp count the data does not give"),
+    Factor("transload_ramp_pairs_default", 1, "ramp pairs", "DOMAIN §17.1.3", "E",
+           "gauge terminals without a sourced ramp count; 2-6 trains/day at Šeštokai"),
+    Factor("bogie_exchange_hours_per_train", 4.0, "h/train", "C16-C19 (passenger trains 1.5-3 h)", "E",
+           "freight consists are longer than the passenger trains timed"),
+    Factor("wagon_turnaround_hours", 12.0, "h", "assumption", "assumption",
+           "inspection and preparation of returned empty stock"),
+    # --- road movement -----------------------------------------------------
+    Factor("convoy_speed_expressway_kmh", 66, "km/h", "R108 (FM 11-43)", "S"),
+    Factor("convoy_speed_two_lane_kmh", 40, "km/h", "R108 (FM 11-43)", "S"),
+    Factor("convoy_speed_built_up_kmh", 24, "km/h", "R108 (FM 11-43)", "S"),
+    Factor("tracked_march_speed_kmh", 25, "km/h", "R109 (ST 100-3)", "S", "tracked vehicles on their own tracks"),
+    Factor("het_speed_kmh", 40, "km/h", "R112 (M1070 loaded 40-48 km/h)", "S"),
+    Factor("vehicle_interval_expressway_m", 200, "m", "R108 (FM 11-43)", "S"),
+    Factor("vehicle_interval_rural_m", 150, "m", "R108 (FM 11-43)", "S"),
+    Factor("march_unit_vehicles", 20, "vehicles", "C51 (PL law: column max 20 vehicles); C48", "S"),
+    Factor("march_unit_gap_m", 500, "m", "C51 (>= 500 m between columns)", "S"),
+    Factor("halt_first_h", 0.25, "h", "C47 (15 min after the first hour)", "S"),
+    Factor("halt_every_2h_h", 1 / 6, "h", "C47 (10 min every 2 h)", "S"),
+    Factor("daily_driving_hours", 10, "h/day", "DOMAIN §13 (FM 55-30)", "BK"),
+    Factor("tracked_daily_km", 100, "km/day", "assumption", "assumption",
+           "track wear limits road marches of tracked vehicles"),
+    Factor("het_payload_t", 63.5, "t", "R112 (M1070/M1000 70 short tons)", "S"),
+    Factor("het_load_hours", 0.5, "h/vehicle", "assumption (not found, DOMAIN §17.4)", "assumption"),
+    Factor("mlc_tracked", 70, "MLC", "DOMAIN §11 (Abrams 70-80, Leopard 2 ~70)", "BK",
+           "heaviest tracked vehicle of a heavy unit"),
+    Factor("mlc_het_loaded", 100, "MLC", "DOMAIN §11 (HET with Abrams 90-110)", "BK"),
+    Factor("mlc_wheeled", 30, "MLC", "assumption", "assumption", "heaviest ordinary wheeled vehicle"),
+    Factor("tracked_weight_t", 62, "t", "DOMAIN §11 (Leopard 2A6 60.5-62.3 t; M1A2 64-67 t)", "M"),
+    Factor("wheeled_weight_t", 25, "t", "assumption", "assumption"),
+    # --- borders and ports --------------------------------------------------
+    Factor("border_check_hours", 0.1, "h/march unit", "assumption (Schengen: no systematic controls, DOMAIN §5.2)",
+           "assumption", "documents check of a march unit at a crossing"),
+    Factor("border_lanes", 1, "lanes", "assumption", "assumption", "march units processed at once"),
+    Factor("clearance_peacetime_days", 45, "days", "R27 (ECA SR 04/2025); R31", "S"),
+    Factor("clearance_emergency_hours", 6, "h", "R30; R31 (draft regulation, emergency)", "S"),
+    Factor("port_berth_vehicles_per_day", 300, "vehicles/day/berth", "R88; R89; R90", "E",
+           "Klaipėda >300 items in 1 day; Gdańsk 311 in 2 days; Gdynia ~700 in 2 days"),
+)
+
+
+class Factors(Mapping[str, float]):
+    """The factor table with a scenario's overrides applied.
+
+    Behaves as a read-only mapping ``key -> value``; :meth:`table` gives the
+    full table with units and sources, marking which values were overridden.
+    """
+
+    def __init__(self, overrides: Mapping[str, float] | None = None) -> None:
+        self._base = {f.key: f for f in _TABLE}
+        self._values = {f.key: float(f.value) for f in _TABLE}
+        self._overridden: dict[str, float] = {}
+        for key, value in (overrides or {}).items():
+            if key not in self._base:
+                raise ScenarioError(
+                    f"factors.{key}: unknown planning factor; known factors are "
+                    f"{', '.join(sorted(self._base))}"
+                )
+            self._values[key] = float(value)
+            self._overridden[key] = float(value)
+
+    @classmethod
+    def defaults(cls) -> Factors:
+        """The table as sourced, without overrides."""
+        return cls()
+
+    def with_overrides(self, overrides: Mapping[str, float]) -> Factors:
+        """A new table with ``overrides`` applied on top of this one's."""
+        return Factors({**self._overridden, **overrides})
+
+    @property
+    def overridden(self) -> dict[str, float]:
+        """The keys a scenario set, with their values."""
+        return dict(self._overridden)
+
+    def __getitem__(self, key: str) -> float:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def table(self) -> pd.DataFrame:
+        """The whole table: key, value, unit, source, tag, note, overridden."""
+        rows = []
+        for f in _TABLE:
+            rows.append(
+                {
+                    "key": f.key,
+                    "value": self._values[f.key],
+                    "unit": f.unit,
+                    "source": "scenario override" if f.key in self._overridden else f.source,
+                    "tag": "scenario" if f.key in self._overridden else f.tag,
+                    "note": f.note,
+                    "overridden": f.key in self._overridden,
+                }
+            )
+        return pd.DataFrame(rows)

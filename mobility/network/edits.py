@@ -1,0 +1,127 @@
+"""Network edits: a year, a closure, an investment. Each returns a new network.
+
+All functions are pure: ``network in -> network out`` with keyword-only
+options; the input is never changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+
+from mobility.errors import NetworkError
+from mobility.factors import Factors
+from mobility.network.model import Network, Terminal
+
+
+def _open_in(data: Mapping[str, Any], year: int) -> bool:
+    opens, closes = data.get("opens"), data.get("closes")
+    return (opens is None or opens <= year) and (closes is None or year < closes)
+
+
+def sections(network: Network) -> dict[str, str]:
+    """Every section id of the network, mapped to ``"rail"`` or ``"road"``."""
+    out = {}
+    for mode, g in (("rail", network.rail), ("road", network.road)):
+        for _, _, d in g.edges(data=True):
+            out[d["section"]] = mode
+    return out
+
+
+def set_section_attrs(network: Network, changes: Mapping[str, Mapping[str, Any]], *, label: str = "") -> Network:
+    """Set attributes on sections (both directions), e.g. ``{"rail:a-b:1435": {"opens": 2028}}``.
+
+    Raises NetworkError naming the unknown section and listing how to find the ids.
+    """
+    known = sections(network)
+    for sec in changes:
+        if sec not in known:
+            raise NetworkError(
+                f"unknown section {sec!r}; list section ids with `mobility network --describe --sections`"
+            )
+    rail, road = network.rail.copy(), network.road.copy()
+    for g in (rail, road):
+        for _, _, d in g.edges(data=True):
+            if d["section"] in changes:
+                d.update(changes[d["section"]])
+    return network.with_graphs(rail=rail, road=road, change=label or f"set {sorted(changes)}")
+
+
+def set_terminal(network: Network, node: str, method: str, *, ramps: int, label: str = "") -> Network:
+    """Set the ramps of a node's terminal of ``method`` (adding the terminal if it has none)."""
+    if not network.has_node(node):
+        raise NetworkError(f"unknown node {node!r} for a terminal; see `mobility network --describe`")
+    found = False
+    terms = []
+    for t in network.terminals:
+        if t.node == node and t.method == method:
+            found = True
+            terms.append(Terminal(**{**t.__dict__, "ramps": ramps, "ramps_source": label or "scenario"}))
+        else:
+            terms.append(t)
+    if not found:
+        terms.append(Terminal(node=node, method=method, ramps=ramps, source=label or "scenario",
+                              ramps_source=label or "scenario", confidence="scenario"))
+    return network.with_graphs(terminals=terms, change=label or f"{node} {method} ramps={ramps}")
+
+
+def at_year(network: Network, year: int, *, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Network:
+    """The network as it stands in ``year``: edges and terminals not open are removed.
+
+    ``overrides`` maps section ids to attribute changes applied first (e.g. a
+    scenario moving a Rail Baltica opening year).
+    """
+    if overrides:
+        network = set_section_attrs(network, overrides, label="year overrides")
+    rail = _filter(network.rail, year)
+    road = _filter(network.road, year)
+    terms = [t for t in network.terminals if t.is_open(year)]
+    return network.with_graphs(rail=rail, road=road, terminals=terms, year=year, change=f"year {year}")
+
+
+def _filter(graph: nx.MultiDiGraph, year: int) -> nx.MultiDiGraph:
+    out = nx.MultiDiGraph(**graph.graph)
+    for n, d in graph.nodes(data=True):
+        out.add_node(n, **d)
+    for u, v, k, d in graph.edges(keys=True, data=True):
+        if _open_in(d, year):
+            out.add_edge(u, v, key=k, **d)
+    out.remove_nodes_from([n for n in list(out) if out.degree(n) == 0])
+    return out
+
+
+def with_capacity_defaults(network: Network, factors: Factors) -> Network:
+    """Fill unknown rail capacity attributes from the factor table.
+
+    ``trains_per_day`` from ``tracks`` (TR0603: 10 single, 30 double; unknown
+    tracks count as single), ``max_train_length_m`` from the default limit.
+    The source of each filled value is recorded beside it.
+    """
+    rail = network.rail.copy()
+    for _, _, d in rail.edges(data=True):
+        if d.get("trains_per_day") is None:
+            double = (d.get("tracks") or 1) >= 2
+            d["trains_per_day"] = factors["trains_per_day_double_track" if double else "trains_per_day_single_track"]
+            d["trains_per_day_source"] = "R107 default for " + ("double" if double else "single") + " track"
+        else:
+            d.setdefault("trains_per_day_source", "data")
+        if d.get("max_train_length_m") is None:
+            d["max_train_length_m"] = factors["max_train_length_m"]
+            d["max_train_length_source"] = "factor max_train_length_m (BK)"
+    return network.with_graphs(rail=rail, change="capacity defaults")
+
+
+def close(network: Network, *, sections_: Iterable[str] = (), nodes: Iterable[str] = ()) -> Network:
+    """The network with some sections and nodes removed (e.g. a destroyed bridge)."""
+    secs, nds = set(sections_), set(nodes)
+    known = sections(network)
+    for s in secs:
+        if s not in known:
+            raise NetworkError(f"unknown section {s!r}; list section ids with `mobility network --describe --sections`")
+    rail, road = network.rail.copy(), network.road.copy()
+    for g in (rail, road):
+        g.remove_edges_from([(u, v, k) for u, v, k, d in g.edges(keys=True, data=True) if d["section"] in secs])
+        g.remove_nodes_from([n for n in nds if n in g])
+    return network.with_graphs(rail=rail, road=road, change=f"closed {sorted(secs | nds)}")

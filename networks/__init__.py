@@ -1,0 +1,1 @@
+"""Network data shipped with mobility (installed as the package ``mobility.networks``)."""
