@@ -1,0 +1,1 @@
+"""Outputs computed from the event log: closure, tiers, bottlenecks, units, invariants."""

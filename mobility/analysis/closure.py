@@ -1,0 +1,98 @@
+"""Closure against the NATO Force Model: the curve, the tier table, late units."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+
+def closure_curve(events: pd.DataFrame, *, horizon_days: int, total_troops: int) -> pd.DataFrame:
+    """Troops closed by the end of each day D+0 .. D+horizon.
+
+    Columns: ``day``, ``closed`` (cumulative troops), ``closed_units``, ``total``.
+    """
+    closed = events[events["event"] == "closed"]
+    days = np.arange(0, horizon_days + 1)
+    t = closed["time"].to_numpy() / 24.0
+    troops = closed["troops"].to_numpy()
+    order = np.argsort(t, kind="stable")
+    t, troops = t[order], troops[order]
+    cum = np.concatenate([[0], np.cumsum(troops)])
+    idx = np.searchsorted(t, days, side="right")
+    return pd.DataFrame({"day": days, "closed": cum[idx].astype(int), "closed_units": idx,
+                         "total": total_troops})
+
+
+def tier_table(events: pd.DataFrame, required: list[tuple[int, int]]) -> pd.DataFrame:
+    """One row per tier: ``day``, ``required``, ``closed`` by that day, ``met_day``, ``shortfall``.
+
+    ``met_day`` is the day (D+n, counting a part day as a whole one) the
+    required troops had closed, or NaN if they never did within the run.
+    """
+    closed = events[events["event"] == "closed"].sort_values("time", kind="stable")
+    t = closed["time"].to_numpy() / 24.0
+    cum = np.cumsum(closed["troops"].to_numpy())
+    rows = []
+    for day, req in required:
+        by_day = int(cum[np.searchsorted(t, day, side="right") - 1]) if len(t) and t[0] <= day else 0
+        k = int(np.searchsorted(cum, req, side="left"))
+        met = float(math.ceil(t[k])) if k < len(t) else math.nan
+        rows.append({"day": day, "required": req, "closed": by_day, "met_day": met,
+                     "shortfall": max(0, req - by_day)})
+    return pd.DataFrame(rows)
+
+
+def unit_table(events: pd.DataFrame, nominal_h: dict[str, float]) -> pd.DataFrame:
+    """Per unit: ready and closed day, delay over its unconstrained transit, and the main cause.
+
+    The cause is the resource where the unit's movers waited longest in total.
+    """
+    ready = events[events["event"] == "ready"].groupby("unit", observed=True)["time"].min()
+    closed = events[events["event"] == "closed"].groupby("unit", observed=True)["time"].max()
+    waits = resource_waits(events)
+    per_unit = waits.groupby(["unit", "resource"], observed=True)["wait_h"].sum().reset_index()
+    top = per_unit.sort_values(["unit", "wait_h"], ascending=[True, False], kind="stable").drop_duplicates("unit")
+    top = top.set_index("unit")
+    rows = []
+    for unit in sorted(nominal_h):
+        r = float(ready.get(unit, math.nan))
+        c = float(closed.get(unit, math.nan))
+        transit = c - r
+        delay = transit - nominal_h[unit] if not math.isnan(transit) else math.nan
+        cause, cause_h = "", 0.0
+        if unit in top.index and top.loc[unit, "wait_h"] > 1e-9:
+            cause, cause_h = str(top.loc[unit, "resource"]), float(top.loc[unit, "wait_h"])
+        rows.append({"unit": unit, "ready_day": r / 24.0, "closed_day": c / 24.0,
+                     "transit_days": transit / 24.0, "nominal_days": nominal_h[unit] / 24.0,
+                     "delay_days": delay / 24.0, "main_wait": cause, "main_wait_days": cause_h / 24.0})
+    return pd.DataFrame(rows)
+
+
+def resource_waits(events: pd.DataFrame) -> pd.DataFrame:
+    """Every request matched with its acquire: ``unit, mover, resource, request_time, wait_h``.
+
+    Requests and acquires of one mover at one resource are paired in order.
+    """
+    ev = events[events["event"].isin(["request", "acquire"]) & (events["resource"] != "")]
+    if ev.empty:
+        return pd.DataFrame(columns=["unit", "mover", "resource", "request_time", "wait_h"])
+    ev = ev[["time", "unit", "mover", "event", "resource"]].copy()
+    for c in ("unit", "mover", "resource", "event"):
+        ev[c] = ev[c].astype(str)
+    ev["n"] = ev.groupby(["mover", "unit", "resource", "event"], sort=False).cumcount()
+    req = ev[ev["event"] == "request"].set_index(["mover", "unit", "resource", "n"])["time"]
+    acq = ev[ev["event"] == "acquire"].set_index(["mover", "unit", "resource", "n"])["time"]
+    both = pd.DataFrame({"request_time": req}).join(acq.rename("acquire_time"), how="left")
+    both = both.reset_index()
+    # clearance waits end with a `cleared` event rather than an acquire
+    if both["acquire_time"].isna().any():
+        cl = events[events["event"] == "cleared"][["mover", "time"]].astype({"mover": str})
+        cl["n"] = cl.groupby("mover").cumcount()
+        cl = cl.set_index(["mover", "n"])["time"]
+        miss = both["acquire_time"].isna() & (both["resource"] == "clearance")
+        keys = pd.MultiIndex.from_arrays([both.loc[miss, "mover"], both.loc[miss, "n"]])
+        both.loc[miss, "acquire_time"] = cl.reindex(keys).to_numpy()
+    both["wait_h"] = both["acquire_time"] - both["request_time"]
+    return both[["unit", "mover", "resource", "request_time", "wait_h"]]

@@ -1,0 +1,211 @@
+"""The ``mobility`` command: run, validate, network, map, export, compare.
+
+Errors a user can cause print one line on stderr and exit with code 2; output
+folders and files appear whole or not at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from mobility.errors import InvariantError, MobilityError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as argparse does, without the usage block
+        self.exit(EXIT_USAGE, f"mobility: error: {message} (see `{self.prog} --help`)\n")
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target`` that replaces it only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        if target.is_dir():  # keep files of the old run that this run does not rewrite (e.g. map.html)
+            for p in target.iterdir():
+                if p.is_file():
+                    shutil.copy2(p, tmp / p.name)
+        yield tmp
+        old = target.with_name(f".{target.name}-old")
+        if target.exists():
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old.exists():
+            shutil.rmtree(old)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[float], None]]:
+    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        yield lambda _f: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                  transient=True, console=__import__("rich.console").console.Console(stderr=True)) as prog:
+        task = prog.add_task(label, total=1.0)
+        yield lambda f: prog.update(task, completed=f)
+
+
+def _fmt_tiers(tiers) -> str:  # noqa: ANN001
+    lines = [f"  {'tier':<8}{'required':>10}{'closed':>10}  met"]
+    for r in tiers.to_dict("records"):
+        met = f"D+{int(r['met_day'])}" if r["met_day"] == r["met_day"] else "not met"
+        status = "met" if r["met_day"] == r["met_day"] and r["met_day"] <= r["day"] else (
+            f"late ({met})" if r["met_day"] == r["met_day"] else f"short by {int(r['shortfall']):,}")
+        lines.append(f"  D+{int(r['day']):<6}{int(r['required']):>10,}{int(r['closed']):>10,}  {status}")
+    return "\n".join(lines)
+
+
+def _fmt_bottlenecks(bn, n: int = 5) -> str:  # noqa: ANN001
+    lines = [f"  {'resource':<46}{'util':>6}{'waits':>7}{'mean h':>8}{'worst h':>9}"]
+    for r in bn.head(n).to_dict("records"):
+        util = f"{r['utilisation']:.0%}" if r["utilisation"] == r["utilisation"] else "-"
+        lines.append(f"  {r['resource'][:45]:<46}{util:>6}{r['requests']:>7}"
+                     f"{r['mean_wait_h']:>8.1f}{r['max_wait_h']:>9.1f}")
+    return "\n".join(lines)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from mobility.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    print(f"{args.scenario}: valid ({len(sc.forces)} force lines, {sc.total_troops():,} troops, "
+          f"network {sc.network} {sc.year})")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from mobility.scenario import load_scenario
+    from mobility.simulation import simulate
+
+    sc = load_scenario(args.scenario)
+    out = Path(args.out or Path("runs") / sc.name)
+    if getattr(args, "replications", 1) and args.replications > 1:
+        from mobility.analysis.experiments import run_replications_cli
+
+        return run_replications_cli(sc, args, out)
+    with progress_bar(f"simulating {sc.name}") as tick:
+        result = simulate(sc, seed=args.seed, progress=tick, check=args.check)
+    summary = result.summary()
+    with atomic_dir(out) as tmp:
+        result.events.to_parquet(tmp / "events.parquet", index=False)
+        result.closure.to_csv(tmp / "closure.csv", index=False)
+        result.units.to_csv(tmp / "units.csv", index=False)
+        result.bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        if not args.no_map:
+            _write_outputs(result, tmp)
+    print(f"{sc.name}: {summary['troops_closed']:,} of {summary['troops_total']:,} troops closed "
+          f"(seed {result.seed}, NFM {sc.targets.reading}, theatre share {sc.targets.theatre_share:g})")
+    print(_fmt_tiers(result.tiers))
+    print("bottlenecks (by total wait):")
+    print(_fmt_bottlenecks(result.bottlenecks))
+    if args.check:
+        print("checks: capacity never exceeded; troops conserved")
+    print(f"wrote {out}/")
+    return 0
+
+
+def _write_outputs(result, folder: Path) -> None:  # noqa: ANN001
+    """Map, charts and report, when those modules are present."""
+    try:
+        from mobility import report
+    except ImportError:
+        return
+    report.write_run_outputs(result, folder)
+
+
+def cmd_network(args: argparse.Namespace) -> int:
+    from mobility.network import from_osm, load_network
+    from mobility.network.io import describe, network_gpkg
+
+    if args.osm:
+        net = from_osm(args.osm)
+        every = None
+    else:
+        net = load_network(args.name, year=args.year)
+        every = load_network(args.name, all_years=True)
+    if args.describe or not args.out:
+        print(describe(net, all_years=every, sections=args.sections))
+    if args.out:
+        if not str(args.out).endswith(".gpkg"):
+            raise MobilityError(f"--out {args.out}: the network is written as a GeoPackage; use a .gpkg file name")
+        network_gpkg(net, args.out)
+        print(f"wrote {args.out} (layers rail, road, nodes)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="mobility", description="Military mobility through the Suwałki corridor: simulate, map, compare.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run a scenario and write events.parquet, closure.csv, summary.json")
+    r.add_argument("scenario")
+    r.add_argument("--out", help="output folder (default runs/<scenario name>)")
+    r.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    r.add_argument("--check", action="store_true", help="check invariants: capacity and troop conservation")
+    r.add_argument("--replications", type=int, default=1, help="run N replications and report bands")
+    r.add_argument("--workers", type=int, default=None, help="local Dask workers for replications")
+    r.add_argument("--no-map", action="store_true", help="skip the map, charts and report")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="check a scenario file without running it")
+    v.add_argument("scenario")
+    v.set_defaults(func=cmd_validate)
+
+    n = sub.add_parser("network", help="describe the network or write it as a GeoPackage")
+    n.add_argument("--name", default="baltic", help="embedded network (default baltic)")
+    n.add_argument("--year", type=int, default=None, help="infrastructure year (default: the network's)")
+    n.add_argument("--osm", help="build from a local OpenStreetMap file (.osm, .osm.bz2, .osm.pbf)")
+    n.add_argument("--out", help="write a GeoPackage with layers rail, road, nodes")
+    n.add_argument("--describe", action="store_true", help="print km by gauge and class, terminals, crossings")
+    n.add_argument("--sections", action="store_true", help="with --describe: list every section id")
+    n.set_defaults(func=cmd_network)
+
+    for extra in ("mobility.cli_outputs", "mobility.analysis.experiments"):
+        try:
+            mod = __import__(extra, fromlist=["add_commands"])
+        except ImportError:
+            continue
+        mod.add_commands(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mobility`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InvariantError as exc:
+        print(f"mobility: invariant broken: {exc}", file=sys.stderr)
+        return 1
+    except MobilityError as exc:
+        print(f"mobility: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mobility: interrupted; no output written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

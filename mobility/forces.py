@@ -1,0 +1,62 @@
+"""The unit catalogue: what each unit type brings (troops, tracked, wheeled, trailers, containers).
+
+Every entry carries its source from ``shared/DOMAIN.md`` §11 or is marked as an
+assumption. A scenario may add or override unit types under ``unit_types:``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class UnitType:
+    """Personnel and equipment of one unit type."""
+
+    key: str
+    name: str
+    personnel: int
+    tracked: int
+    wheeled: int
+    trailers: int = 0
+    containers: int = 0
+    heavy: bool = True  # has MBT-class tracked vehicles (MLC ~70)
+    source: str = "assumption"
+    tag: str = "assumption"
+
+    @property
+    def vehicles(self) -> int:
+        """Self-propelled vehicles (trailers are towed, containers carried)."""
+        return self.tracked + self.wheeled
+
+
+CATALOGUE: dict[str, UnitType] = {
+    u.key: u
+    for u in (
+        UnitType("us_abct", "US Armored Brigade Combat Team", 3300, 395, 976, 349, 780, True,
+                 "R94 (1/1 CD rotation May 2018: 395 tracked, 976 wheeled, 349 trailers, 2,500 pieces; "
+                 "containers = pieces less vehicles and trailers [E])", "S"),
+        UnitType("us_sbct", "US Stryker Brigade Combat Team", 4500, 0, 1000, 300, 400, False,
+                 "DOMAIN §11 (~4,400-4,500 soldiers, ~300 Strykers) [BK]; other wheeled, trailers, containers assumption",
+                 "BK"),
+        UnitType("us_ibct", "US Infantry Brigade Combat Team", 4400, 0, 900, 300, 300, False,
+                 "assumption (infantry brigade, light wheeled fleet)", "assumption"),
+        UnitType("de_pzbrig", "German heavy brigade (Panzerbrigade 45-like)", 5000, 220, 800, 250, 400, True,
+                 "R97 (~4,800 soldiers + 200 civilians; PzBtl 203 Leopard 2A8, PzGrenBtl 122 Puma, PzArtBtl 131 "
+                 "PzH 2000); vehicle counts assumption", "M"),
+        UnitType("mech_bde", "Generic mechanised brigade", 4000, 250, 800, 250, 350, True,
+                 "assumption (between ABCT and Panzerbrigade 45)", "assumption"),
+        UnitType("enabler_pkg", "Enabler package (engineers, air defence, signals; battalion group)", 1500, 40, 450,
+                 150, 150, False, "assumption", "assumption"),
+        UnitType("sustainment_pkg", "Sustainment package (supply, maintenance, medical)", 2000, 0, 700, 400, 500,
+                 False, "assumption", "assumption"),
+    )
+}
+
+
+def catalogue_table(extra: dict[str, UnitType] | None = None) -> pd.DataFrame:
+    """The catalogue (with a scenario's additions) as a table."""
+    units = {**CATALOGUE, **(extra or {})}
+    return pd.DataFrame([asdict(u) for u in units.values()])

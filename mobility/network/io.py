@@ -1,0 +1,145 @@
+"""Network export (GeoPackage for QGIS) and the plain-text description."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+
+from mobility.network.model import Network
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, (list, tuple, set)):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def sections_gdf(network: Network, mode: str) -> gpd.GeoDataFrame:
+    """One row per two-way section of the ``"rail"`` or ``"road"`` graph (the data's direction)."""
+    graph = network.rail if mode == "rail" else network.road
+    seen: set[str] = set()
+    rows = []
+    for u, v, _k, d in graph.edges(keys=True, data=True):
+        sec = d.get("section") or f"{mode}:{u}-{v}"
+        if sec in seen:
+            continue
+        seen.add(sec)
+        row = {"u": u, "v": v, **{k: _clean(x) for k, x in d.items() if k != "geometry"}}
+        row["length_km"] = d.get("length", 0.0) / 1000.0
+        row["geometry"] = d.get("geometry")
+        rows.append(row)
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=network.rail.graph.get("crs", "EPSG:4326"))
+    return gdf
+
+
+def nodes_gdf(network: Network) -> gpd.GeoDataFrame:
+    """Every node once, with ``on_rail``, ``on_road``, ``gauges`` and its terminals."""
+    rows = []
+    terms = defaultdict(list)
+    for t in network.terminals:
+        if t.is_open(network.year):
+            terms[t.node].append(f"{t.method}({t.ramps if t.ramps is not None else '?'})")
+    for n in network.node_ids:
+        d = network.node(n)
+        rows.append({"id": n, **{k: _clean(x) for k, x in d.items() if k not in ("x", "y")},
+                     "on_rail": n in network.rail, "on_road": n in network.road,
+                     "gauges": ";".join(str(g) for g in sorted(network.gauges_at(n))),
+                     "gauge_terminal": n in network.gauge_terminals,
+                     "terminals": ", ".join(terms.get(n, [])),
+                     "geometry": Point(d["x"], d["y"])})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+    """Write layers to a GeoPackage atomically (a temp file renamed into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".gpkg", dir=path.parent, prefix=f".{path.stem}-")
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def network_gpkg(network: Network, path: str | Path) -> Path:
+    """The network as a GeoPackage with layers ``rail``, ``road``, ``nodes`` (opens in QGIS)."""
+    return write_gpkg({"rail": sections_gdf(network, "rail"), "road": sections_gdf(network, "road"),
+                       "nodes": nodes_gdf(network)}, path)
+
+
+def describe(network: Network, *, all_years: Network | None = None, sections: bool = False) -> str:
+    """Plain-text description: km by gauge and road class, terminals, crossings, and what the year changes."""
+    rail, road = sections_gdf(network, "rail"), sections_gdf(network, "road")
+    lines = [f"{network.name} network" + (f", {network.year}" if network.year is not None else ", all years"),
+             f"  nodes {len(network.node_ids)} (rail {network.rail.number_of_nodes()}, road "
+             f"{network.road.number_of_nodes()}, transfer {len(network.transfer_nodes)}); sections rail "
+             f"{len(rail)}, road {len(road)}"]
+    if len(rail):
+        lines.append("  rail km by gauge: " + ", ".join(
+            f"{g} mm {km:,.0f}" for g, km in rail.groupby("gauge")["length_km"].sum().items()))
+        sch = (rail["geometry_source"] == "schematic").mean() if "geometry_source" in rail else 0.0
+        lines.append(f"  rail sections with schematic geometry: {sch:.0%}")
+    if len(road):
+        lines.append("  road km by class: " + ", ".join(
+            f"{c} {km:,.0f}" for c, km in road.groupby("highway")["length_km"].sum().items()))
+    gt = network.gauge_terminals
+    lines.append("  gauge terminals: " + (", ".join(
+        f"{network.label(n)} ({', '.join(sorted({t.method for t in network.terminals_at(n)}))})" for n in gt)
+        or "none"))
+    ramps = sorted({t.node for t in network.terminals if t.is_open(network.year) and t.method == "ramp"})
+    lines.append("  military ramps: " + (", ".join(network.label(n) for n in ramps) or "none"))
+    crossings = [n for n in network.node_ids if network.node(n).get("kind") == "border_crossing"]
+    lines.append("  border crossings: " + (", ".join(network.label(n) for n in crossings) or "none"))
+    if all_years is not None and network.year is not None:
+        y = network.year
+        changes = []
+        for mode, g in (("rail", all_years.rail), ("road", all_years.road)):
+            seen = set()
+            for _, _, d in g.edges(data=True):
+                if d["section"] in seen:
+                    continue
+                seen.add(d["section"])
+                if d.get("opens") == y:
+                    changes.append(f"opens  {d.get('name') or d['section']} ({mode})")
+                if d.get("closes") == y:
+                    changes.append(f"closes {d.get('name') or d['section']} ({mode})")
+        for t in all_years.terminals:
+            if t.opens == y:
+                changes.append(f"opens  {t.method} at {all_years.label(t.node)}")
+        lines.append(f"  in {y}: " + ("; ".join(changes) if changes else "nothing opens or closes"))
+        later = sorted({d.get("opens") for g in (all_years.rail, all_years.road) for _, _, d in g.edges(data=True)
+                        if d.get("opens") and d["opens"] > y})
+        if later:
+            lines.append("  later openings in the data: " + ", ".join(str(x) for x in later))
+    if sections:
+        lines.append("  sections:")
+        for df in (rail, road):
+            for _, r in df.iterrows():
+                lines.append(f"    {r['section']:<48} {r.get('name') or ''} ({r['length_km']:.1f} km)")
+    return "\n".join(lines)
+
+
+def describe_frame(network: Network) -> pd.DataFrame:
+    """Km by gauge and by road class as a table (for reports and tests)."""
+    rail, road = sections_gdf(network, "rail"), sections_gdf(network, "road")
+    a = rail.groupby("gauge")["length_km"].sum().rename("km").reset_index().assign(mode="rail").rename(
+        columns={"gauge": "class"})
+    b = road.groupby("highway")["length_km"].sum().rename("km").reset_index().assign(mode="road").rename(
+        columns={"highway": "class"})
+    return pd.concat([a, b], ignore_index=True)[["mode", "class", "km"]]

@@ -1,0 +1,406 @@
+"""Build the simpy model from a scenario and a network, run it, return the event log.
+
+The model knows no map, plot or file: it takes a validated
+:class:`~mobility.scenario.Scenario`, a :class:`~mobility.network.Network`,
+a :class:`~mobility.factors.Factors` table and a :class:`numpy.random.Generator`,
+and writes one :class:`~mobility.sim.log.EventLog`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from mobility.errors import NoRouteError
+from mobility.factors import Factors
+from mobility.forces import UnitType
+from mobility.network.edits import close, with_capacity_defaults
+from mobility.network.model import Network
+from mobility.network.routing import GAUGES, Mover, Route, Router
+from mobility.scenario import ForceEntry, Scenario
+from mobility.sim.log import EventLog
+from mobility.sim.rail import train, trains_needed, wagons_per_train
+from mobility.sim.resources import Closures, Pool, Server, Who
+from mobility.sim.road import MarchProfile, convoy
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of the force list (a force line with count N gives N units)."""
+
+    id: str
+    type: UnitType
+    ready_h: float
+    origin: str
+    destination: str
+    priority: int
+    mode: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a unit moves: its rail route (if any) and its road routes."""
+
+    rail: Route | None  # origin -> railhead
+    rail_load: tuple[int, int, int]  # tracked, wheeled (with trailers), containers on rail
+    road_from_railhead: Route | None
+    road: Route | None  # origin -> destination, for what goes by road
+    road_load: tuple[int, int]  # tracked, wheeled on road
+    nominal_h: float  # unconstrained transit time
+
+
+def expand_forces(scenario: Scenario) -> list[Unit]:
+    """The force list as units, in a stable order."""
+    cat = scenario.catalogue()
+    units = []
+    for f in scenario.forces:
+        for i in range(f.count):
+            uid = f.id if f.count == 1 else f"{f.id}-{i + 1}"
+            units.append(Unit(uid, cat[f.type], (f.ready_day + i * f.stagger_days) * 24.0, f.origin,
+                              f.destination, f.priority, f.mode))
+    return units
+
+
+class Model:
+    """The simpy model of one run."""
+
+    def __init__(self, scenario: Scenario, network: Network, factors: Factors, rng: np.random.Generator) -> None:
+        self.scenario, self.factors, self.rng = scenario, factors, rng
+        self.network = with_capacity_defaults(network, factors)
+        self.env = simpy.Environment()
+        self.log = EventLog()
+        self.router = Router(self.network, factors)
+        self._routers: dict[frozenset[str], Router] = {frozenset(): self.router}
+        windows: dict[str, list[tuple[float, float]]] = {}
+        for d in scenario.disruptions:
+            windows.setdefault(d.target, []).append((d.from_day * 24.0, d.to_day * 24.0))
+        self.closures = Closures(windows)
+        self._section_targets = {d.section for d in scenario.disruptions if d.section}
+        self._node_targets = {d.node for d in scenario.disruptions if d.node}
+        self.priority = scenario.policies.convoy_priority
+        self.servers: dict[str, Server] = {}
+        r = scenario.resources
+        self.wagons = {g: Pool(self.env, self.log, f"wagons:{g}", "wagons", f"pool:{g}", getattr(r, f"wagons_{g}"))
+                       for g in GAUGES}
+        self.locos = {g: Pool(self.env, self.log, f"locomotives:{g}", "locomotives", f"pool:{g}",
+                              getattr(r, f"locomotives_{g}")) for g in GAUGES}
+        self.het_pool = Pool(self.env, self.log, "het", "het", "pool:het", r.hets)
+        self.clearance_h = scenario.clearance_hours(factors)
+        self._delay_sampler = _delay_sampler(scenario, rng)
+        self._breakdown_p = _breakdown_p(scenario, rng)
+
+    # -- resources, created on first use -------------------------------------------
+    def _server(self, rid: str, kind: str, place: str, capacity: int, close_targets: tuple[str, ...]) -> Server:
+        s = self.servers.get(rid)
+        if s is None:
+            s = Server(self.env, self.log, rid, kind, place, capacity, closures=self.closures,
+                       close_targets=close_targets, use_priority=self.priority)
+            self.servers[rid] = s
+        return s
+
+    def track(self, u: str, v: str, k: int) -> Server:
+        """Entry slot of a rail section in one direction: one train per headway."""
+        d = self.network.rail.edges[u, v, k]
+        sec = d["section"]
+        direction = "fwd" if sec.split(":")[1] == f"{u}-{v}" else "rev"
+        return self._server(f"track:{sec}:{direction}", "track", sec, 1, (sec, u, v))
+
+    def ramp(self, node: str) -> Server:
+        """Loading/unloading ramps at a node (data, or the default mobile ramp)."""
+        ramps = sum((t.ramps or 0) for t in self.network.terminals_at(node, method="ramp"))
+        if ramps == 0:
+            ramps = int(self.factors["default_ramps"])
+        return self._server(f"ramp:{node}", "ramp", node, ramps, (node, f"terminal:{node}"))
+
+    def terminal(self, node: str, method: str) -> Server:
+        """A gauge-change terminal: its ramp pairs or machines."""
+        terms = self.network.terminals_at(node, method=method)
+        ramps = sum((t.ramps or 0) for t in terms) or int(self.factors["transload_ramp_pairs_default"])
+        return self._server(f"terminal:{node}:{method}", "terminal", node, ramps, (node, f"terminal:{node}"))
+
+    def border(self, node: str) -> Server:
+        """A road border crossing: lanes checking march units."""
+        return self._server(f"border:{node}", "border", node, int(self.factors["border_lanes"]), (node,))
+
+    def road_slot(self, u: str, v: str, k: int) -> Server:
+        """Road space of a section in one direction: one march unit passes at a time."""
+        d = self.network.road.edges[u, v, k]
+        sec = d["section"]
+        direction = "fwd" if sec.split(":", 1)[1].split(":")[0] == f"{u}-{v}" else "rev"
+        return self._server(f"road:{sec}:{direction}", "road", sec, 1, (sec, u, v))
+
+    def berth(self, node: str) -> Server:
+        """Military berths of a port."""
+        return self._server(f"berth:{node}", "berth", node, self.scenario.resources.port_berths, (node,))
+
+    def crosses_border(self, u: str, v: str) -> bool:
+        """Whether moving from ``u`` to ``v`` crosses a national border."""
+        a, b = self.network.node(u), self.network.node(v)
+        return a.get("country") != b.get("country") or (
+            a.get("kind") == "border_crossing" and b.get("kind") != "border_crossing")
+
+    # -- uncertainty ----------------------------------------------------------------
+    def section_delay(self) -> float:
+        """Random extra running time of a section (0 without that uncertainty)."""
+        return self._delay_sampler() if self._delay_sampler else 0.0
+
+    def breakdown_hours(self) -> float:
+        """Delay of a march unit from a breakdown (0 without that uncertainty)."""
+        if self._breakdown_p and self.rng.random() < self._breakdown_p:
+            return 2.0  # assumption: a breakdown costs a march unit two hours
+        return 0.0
+
+    # -- planning -------------------------------------------------------------------
+    def router_at(self, now: float) -> Router:
+        """Router on the network without the sections and nodes closed at ``now``."""
+        active = self.closures.active(now) & (self._section_targets | self._node_targets)
+        r = self._routers.get(active)
+        if r is None:
+            net = close(self.network, sections_=active & self._section_targets, nodes=active & self._node_targets)
+            r = Router(net, self.factors)
+            self._routers[active] = r
+        return r
+
+    def convoy_mover(self, tracked: bool) -> tuple[Mover, MarchProfile, bool]:
+        """Mover and march profile of a march unit; third value: on HETs."""
+        f, p = self.factors, self.scenario.policies
+        enforce = p.enforce_weight_limits
+        if not tracked:
+            mlc, w = f["mlc_wheeled"], f["wheeled_weight_t"]
+            return (Mover.convoy(mlc=mlc, weight_t=w if enforce else None),
+                    MarchProfile(None, f["daily_driving_hours"], None), False)
+        if p.tracked_on == "het" and self.scenario.resources.hets > 0:
+            return (Mover.convoy(mlc=f["mlc_het_loaded"], weight_t=f["tracked_weight_t"] if enforce else None,
+                                 speed_kmh=f["het_speed_kmh"]),
+                    MarchProfile(f["het_speed_kmh"], f["daily_driving_hours"], None), True)
+        return (Mover.convoy(mlc=f["mlc_tracked"], weight_t=f["tracked_weight_t"] if enforce else None,
+                             speed_kmh=f["tracked_march_speed_kmh"]),
+                MarchProfile(f["tracked_march_speed_kmh"], f["daily_driving_hours"], f["tracked_daily_km"]), False)
+
+    def plan(self, unit: Unit, now: float) -> Plan:
+        """Choose how ``unit`` moves, on the network as it is at ``now``."""
+        router = self.router_at(now)
+        t = unit.type
+        wheeled = t.wheeled + t.trailers
+        wants_rail = unit.mode in ("rail", "auto") and unit.origin in router.network.rail
+        if unit.mode == "rail" and unit.origin not in router.network.rail:
+            raise NoRouteError(f"unit {unit.id}: mode rail but its origin {self.network.label(unit.origin)} "
+                               "is not on the rail network; use mode road or auto, or start at a railhead")
+        rail_route = road_after = None
+        rail_err: NoRouteError | None = None
+        if wants_rail:
+            try:
+                rail_route, road_after = self._rail_plan(router, unit)
+            except NoRouteError as exc:
+                rail_err = exc
+                if unit.mode == "rail":
+                    raise NoRouteError(f"unit {unit.id}: {exc}") from None
+        if rail_route is not None:
+            if unit.mode == "rail":
+                rail_load, road_load = (t.tracked, wheeled, t.containers), (0, 0)
+            else:  # auto: tracked and containers by rail, wheeled by road
+                rail_load, road_load = (t.tracked, 0, t.containers), (0, wheeled)
+        else:
+            rail_load, road_load = (0, 0, 0), (t.tracked, wheeled + t.containers)
+        road_route = None
+        if sum(road_load):
+            mover, _, _ = self.convoy_mover(tracked=road_load[0] > 0)
+            try:
+                road_route = router.route(unit.origin, unit.destination, mover)
+            except NoRouteError as exc:
+                why = f"{exc}" + (f"; by rail: {rail_err}" if rail_err else "")
+                raise NoRouteError(f"unit {unit.id}: {why}") from None
+        nominal = max(
+            (rail_route.hours + (road_after.hours if road_after else 0.0)) if rail_route else 0.0,
+            road_route.hours if road_route else 0.0,
+        )
+        return Plan(rail_route, rail_load, road_after, road_route, road_load, nominal)
+
+    def _rail_plan(self, router: Router, unit: Unit) -> tuple[Route, Route | None]:
+        net = router.network
+        gauges = net.gauges_at(unit.origin) & set(GAUGES)
+        gauge = 1435 if 1435 in gauges else 1520
+        mover = Mover.train(gauge=gauge, change_gauge=True)
+        tracked = unit.type.tracked > 0
+        cmover, _, _ = self.convoy_mover(tracked=tracked)
+        if unit.destination in net.rail and net.gauges_at(unit.destination):
+            return router.route(unit.origin, unit.destination, mover), None
+        best: tuple[float, str] | None = None
+        for t in net.transfer_nodes:
+            if not net.gauges_at(t):
+                continue
+            h = router.hours(unit.origin, t, mover)
+            if not math.isfinite(h):
+                continue
+            h += router.hours(t, unit.destination, cmover)
+            if math.isfinite(h) and (best is None or h < best[0]):
+                best = (h, t)
+        if best is None:
+            # explain with the plain rail route to the destination's nearest rail node
+            raise NoRouteError(f"no rail route from {net.label(unit.origin)} to a railhead from which "
+                               f"{net.label(unit.destination)} can be reached by road")
+        railhead = best[1]
+        rail = router.route(unit.origin, railhead, mover)
+        road = router.route(railhead, unit.destination, cmover) if railhead != unit.destination else None
+        return rail, road
+
+    # -- processes ------------------------------------------------------------------
+    def unit_process(self, unit: Unit) -> Generator[Any, Any, None]:
+        """A unit: ready, (discharged at a port), its trains and march units, closed."""
+        env, f = self.env, self.factors
+        t = unit.type
+        whole = Who(unit.id, "", "", t.personnel, t.vehicles, unit.priority)
+        if unit.ready_h > 0:
+            yield env.timeout(unit.ready_h)
+        self.log.add(env.now, whole, "ready", unit.origin)
+        cleared_at = env.now + self.clearance_h
+        if self.network.node(unit.origin).get("kind") == "port":
+            rate_h = f["port_berth_vehicles_per_day"] / 24.0
+            yield from self.berth(unit.origin).use(whole, (t.vehicles + t.trailers) / rate_h,
+                                                   event=("discharge", "discharged"))
+        plan = self.plan(unit, env.now)
+        jobs: list[simpy.Process] = []
+        movers = self._movers(unit, plan)
+        for kind, args in movers:
+            jobs.append(env.process(self._mover(kind, args, cleared_at)))
+        if jobs:
+            yield env.all_of(jobs)
+        self.log.add(env.now, whole, "closed", unit.destination)
+
+    def _movers(self, unit: Unit, plan: Plan) -> list[tuple[str, tuple]]:
+        t = unit.type
+        total_vehicles = max(t.vehicles + t.trailers + t.containers, 1)
+        out: list[tuple[str, tuple]] = []
+        loads: list[tuple[str, int, int, Any]] = []  # kind, vehicles, tracked, detail
+        if plan.rail is not None:
+            per = wagons_per_train(self, plan.rail)
+            for wagons, tr, wh, co in trains_needed(self, *plan.rail_load, per):
+                loads.append(("rail", tr + wh + co, tr, (wagons, tr, wh)))
+        mu = int(self.factors["march_unit_vehicles"])
+        tracked_road, wheeled_road = plan.road_load
+        for tracked, count in ((True, tracked_road), (False, wheeled_road)):
+            n = math.ceil(count / mu) if count else 0
+            for i in range(n):
+                size = count // n + (1 if i < count % n else 0)
+                loads.append(("road", size, size if tracked else 0, None))
+        troops_left = t.personnel
+        for i, (kind, vehicles, tracked, detail) in enumerate(loads):
+            troops = round(t.personnel * vehicles / total_vehicles) if i < len(loads) - 1 else troops_left
+            troops = min(troops, troops_left)
+            troops_left -= troops
+            who = Who(unit.id, f"{unit.id}/{kind}/{i + 1}", kind, troops, vehicles, unit.priority)
+            out.append((kind, (who, plan, tracked, detail)))
+        return out
+
+    def hours_to_border(self, route: Route) -> float | None:
+        """Nominal hours from the start of ``route`` to its first border crossing (None: it crosses none)."""
+        h = 0.0
+        for leg in route.legs:
+            g = self.network.rail if leg.mode == "rail" else self.network.road
+            for u, v, k in leg.edges:
+                if self.crosses_border(u, v):
+                    return h
+                h += leg.hours * g.edges[u, v, k]["length"] / 1000.0 / max(leg.km, 1e-9)
+            if leg.mode not in ("rail", "road"):
+                h += leg.hours
+        return None
+
+    def _mover(self, kind: str, args: tuple, cleared_at: float) -> Generator[Any, Any, None]:
+        who, plan, tracked, detail = args
+        env = self.env
+        # a mover does not set off (or take stock) only to wait at the border for its clearance
+        first = plan.rail if kind == "rail" else plan.road
+        to_border = self.hours_to_border(first)
+        if to_border is None and kind == "rail" and plan.road_from_railhead is not None:
+            after = self.hours_to_border(plan.road_from_railhead)
+            to_border = None if after is None else first.hours + after
+        if to_border is not None and cleared_at - to_border > env.now:
+            self.log.add(env.now, who, "request", first.origin, "clearance", 0)
+            yield env.timeout(cleared_at - to_border - env.now)
+            self.log.add(env.now, who, "cleared", first.origin, "", 0)
+        if kind == "rail":
+            wagons, tr, wh = detail
+            yield from train(self, who, plan.rail, wagons, cleared_at)
+            if plan.road_from_railhead is not None:
+                _, profile, het = self.convoy_mover(tracked=tr > 0)
+                # the train's vehicles march on from the railhead as march units in sequence
+                yield from convoy(self, who, plan.road_from_railhead, profile, cleared_at,
+                                  hets=min(tr, self.het_pool.capacity) if het else 0)
+        else:
+            _, profile, het = self.convoy_mover(tracked=tracked > 0)
+            hets = min(tracked, self.het_pool.capacity) if het else 0
+            yield from convoy(self, who, plan.road, profile, cleared_at, hets=hets)
+        dest = plan.road.destination if kind == "road" else (
+            plan.road_from_railhead.destination if plan.road_from_railhead else plan.rail.destination)
+        self.log.add(env.now, who, "arrive", dest)
+
+    def resources_frame(self) -> pd.DataFrame:
+        """Every resource used: id, kind, place, capacity."""
+        rows = [{"resource": s.rid, "kind": s.kind, "place": s.place, "capacity": s.capacity,
+                 "unit": "servers"} for s in self.servers.values()]
+        for p in [*self.wagons.values(), *self.locos.values(), self.het_pool]:
+            rows.append({"resource": p.rid, "kind": p.kind, "place": p.place, "capacity": p.capacity,
+                         "unit": p.kind})
+        if any(r[6] == "clearance" for r in self.log._rows):
+            rows.append({"resource": "clearance", "kind": "clearance", "place": "",
+                         "capacity": 0, "unit": "authorisation"})
+        return pd.DataFrame(rows, columns=["resource", "kind", "place", "capacity", "unit"])
+
+
+def _delay_sampler(scenario: Scenario, rng: np.random.Generator) -> Callable[[], float] | None:
+    for u in scenario.uncertainties:
+        if u.factor == "section_delay_hours":
+            return lambda u=u: float(max(0.0, _draw(u, rng)))
+    return None
+
+
+def _breakdown_p(scenario: Scenario, rng: np.random.Generator) -> float:
+    for u in scenario.uncertainties:
+        if u.factor == "breakdown_probability":
+            return float(min(max(_draw(u, rng), 0.0), 1.0))
+    return 0.0
+
+
+def _draw(u: Any, rng: np.random.Generator) -> float:
+    if u.distribution == "uniform":
+        return float(rng.uniform(u.low, u.high))
+    if u.distribution == "triangular":
+        return float(rng.triangular(u.low, u.mode, u.high))
+    return float(rng.lognormal(math.log(u.mean), u.sigma))
+
+
+def sample_factors(scenario: Scenario, factors: Factors, rng: np.random.Generator) -> Factors:
+    """The factor table with this run's draws of the scenario's uncertain factors."""
+    draws = {}
+    for u in scenario.uncertainties:
+        if u.factor in factors:
+            x = _draw(u, rng)
+            draws[u.factor] = factors[u.factor] * x if u.scale == "multiply" else x
+    return factors.with_overrides(draws) if draws else factors
+
+
+def run_model(scenario: Scenario, network: Network, factors: Factors, rng: np.random.Generator,
+              *, progress: Callable[[float], None] | None = None) -> Model:
+    """Run the model to the horizon (or until every unit has closed) and return it."""
+    model = Model(scenario, network, factors, rng)
+    units = expand_forces(scenario)
+    # plan every unit up front on the undisrupted network: a unit with no route fails now, clearly
+    for u in units:
+        model.plan(u, 0.0)
+    procs = [model.env.process(model.unit_process(u)) for u in units]
+    horizon = scenario.horizon_days * 24.0
+    done = model.env.all_of(procs)
+    step = 24.0 * 5
+    t = 0.0
+    while not done.triggered and t < horizon:
+        t = min(t + step, horizon)
+        model.env.run(until=t)
+        if progress:
+            progress(t / horizon)
+    return model

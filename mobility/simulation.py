@@ -1,0 +1,148 @@
+"""The public entry point of a run: :func:`simulate` and its :class:`SimulationResult`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mobility import __version__
+from mobility.analysis.bottlenecks import bottleneck_table
+from mobility.analysis.closure import closure_curve, tier_table, unit_table
+from mobility.analysis.invariants import check_capacity, troop_states
+from mobility.errors import NetworkError, ScenarioError
+from mobility.factors import Factors
+from mobility.network import load_network
+from mobility.network.edits import set_section_attrs, set_terminal
+from mobility.network.model import Network
+from mobility.scenario import Scenario
+from mobility.sim.engine import expand_forces, run_model, sample_factors
+
+
+@dataclass
+class SimulationResult:
+    """What one run produced: the event log and everything computed from it."""
+
+    scenario: Scenario
+    seed: int
+    events: pd.DataFrame
+    resources: pd.DataFrame
+    network: Network
+    factors: Factors
+    nominal_h: dict[str, float] = field(repr=False)
+    end_h: float = 0.0
+
+    @property
+    def span_h(self) -> float:
+        """Hours over which utilisation is measured: to the last event or the horizon."""
+        return max(self.end_h, 1.0)
+
+    @cached_property
+    def closure(self) -> pd.DataFrame:
+        """Troops closed by day (cumulative), D+0 to the horizon."""
+        return closure_curve(self.events, horizon_days=self.scenario.horizon_days,
+                             total_troops=self.scenario.total_troops())
+
+    @cached_property
+    def tiers(self) -> pd.DataFrame:
+        """NATO Force Model tiers: day, required, closed, met_day, shortfall."""
+        return tier_table(self.events, self.scenario.targets.required())
+
+    @cached_property
+    def bottlenecks(self) -> pd.DataFrame:
+        """Resources by total wait, with utilisation and waits."""
+        return bottleneck_table(self.events, self.resources, span_h=self.span_h)
+
+    @cached_property
+    def units(self) -> pd.DataFrame:
+        """Per unit: ready, closed, delay over unconstrained transit, main wait."""
+        return unit_table(self.events, self.nominal_h)
+
+    def check(self) -> None:
+        """Raise :class:`~mobility.errors.InvariantError` if capacity or troop conservation is broken."""
+        check_capacity(self.events, self.resources)
+        troop_states(self.events, total=self.scenario.total_troops())
+
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json``."""
+        tiers = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+                 for row in self.tiers.to_dict("records")]
+        bn = self.bottlenecks.head(10)
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "version": __version__,
+            "network": self.scenario.network,
+            "year": self.scenario.year,
+            "d_day": str(self.scenario.d_day),
+            "nfm_reading": self.scenario.targets.reading,
+            "theatre_share": self.scenario.targets.theatre_share,
+            "clock": "troops closed at destination (last vehicle arrived), days after D",
+            "troops_total": self.scenario.total_troops(),
+            "troops_closed": int(self.closure["closed"].iloc[-1]),
+            "tiers": tiers,
+            "bottlenecks": [{k: (float(v) if isinstance(v, (np.floating, float)) else
+                                 int(v) if isinstance(v, (np.integer,)) else v) for k, v in r.items()}
+                            for r in bn.to_dict("records")],
+            "factors_overridden": self.factors.overridden,
+            "events": int(len(self.events)),
+        }
+
+    def map(self, **kwargs: Any) -> Any:
+        """A folium map of this run (network, flows, bottlenecks, playback, tier table)."""
+        from mobility.maps import result_map
+
+        return result_map(self, **kwargs)
+
+
+def scenario_network(scenario: Scenario) -> Network:
+    """The scenario's network in its year, with its infrastructure overrides applied."""
+    try:
+        net = load_network(scenario.network, all_years=True)
+        if scenario.infrastructure.sections:
+            net = set_section_attrs(net, scenario.infrastructure.sections, label="scenario sections")
+        from mobility.network.edits import at_year
+
+        net = at_year(net, scenario.year)
+        for t in scenario.infrastructure.terminals:
+            net = set_terminal(net, t.node, t.method, ramps=t.ramps, label="scenario terminal")
+    except NetworkError as exc:
+        raise ScenarioError(f"{scenario.source_file or scenario.name}: {exc}") from None
+    return net
+
+
+def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | None = None,
+             progress: Callable[[float], None] | None = None, check: bool = False) -> SimulationResult:
+    """Run a scenario once.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario (:func:`mobility.load_scenario`).
+    seed
+        Seed of this run's random numbers (default: the scenario's). Same
+        scenario and seed give an identical event log.
+    network
+        Use this network instead of the scenario's (e.g. with an investment applied).
+    progress
+        Called with the fraction of the horizon simulated.
+    check
+        Check invariants (capacity, troop conservation) after the run.
+    """
+    seed = scenario.seed if seed is None else seed
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    net = network if network is not None else scenario_network(scenario)
+    factors = sample_factors(scenario, Factors(scenario.factors), rng)
+    model = run_model(scenario, net, factors, rng, progress=progress)
+    units = expand_forces(scenario)
+    nominal = {u.id: model.plan(u, 0.0).nominal_h + 0.0 for u in units}
+    result = SimulationResult(scenario=scenario, seed=seed, events=model.log.frame(),
+                              resources=model.resources_frame(), network=model.network, factors=factors,
+                              nominal_h=nominal, end_h=float(model.env.now))
+    if check:
+        result.check()
+    return result
