@@ -28,6 +28,7 @@ __all__ = [
     "from_osm",
     "load_network",
     "load_scenario",
+    "compare",
     "simulate",
 ]
 
@@ -37,3 +38,10 @@ def simulate(*args, **kwargs):  # noqa: ANN002, ANN003
     from mobility.simulation import simulate as _simulate
 
     return _simulate(*args, **kwargs)
+
+
+def compare(*args, **kwargs):  # noqa: ANN002, ANN003
+    """Compare candidate investments; see :func:`mobility.analysis.experiments.compare`."""
+    from mobility.analysis.experiments import compare as _compare
+
+    return _compare(*args, **kwargs)

@@ -94,7 +94,7 @@ class SimulationResult:
 
     def map(self, **kwargs: Any) -> Any:
         """A folium map of this run (network, flows, bottlenecks, playback, tier table)."""
-        from mobility.maps import result_map
+        from mobility.briefing import result_map
 
         return result_map(self, **kwargs)
 
