@@ -38,8 +38,9 @@ def sections_gdf(network: Network, mode: str) -> gpd.GeoDataFrame:
         row["length_km"] = d.get("length", 0.0) / 1000.0
         row["geometry"] = d.get("geometry")
         rows.append(row)
-    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=network.rail.graph.get("crs", "EPSG:4326"))
-    return gdf
+    if not rows:
+        return gpd.GeoDataFrame({"section": [], "length_km": []}, geometry=[], crs="EPSG:4326")
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=graph.graph.get("crs", "EPSG:4326"))
 
 
 def nodes_gdf(network: Network) -> gpd.GeoDataFrame:
@@ -90,12 +91,12 @@ def describe(network: Network, *, all_years: Network | None = None, sections: bo
              f"  nodes {len(network.node_ids)} (rail {network.rail.number_of_nodes()}, road "
              f"{network.road.number_of_nodes()}, transfer {len(network.transfer_nodes)}); sections rail "
              f"{len(rail)}, road {len(road)}"]
-    if len(rail):
+    if len(rail) and "gauge" in rail:
         lines.append("  rail km by gauge: " + ", ".join(
             f"{g} mm {km:,.0f}" for g, km in rail.groupby("gauge")["length_km"].sum().items()))
         sch = (rail["geometry_source"] == "schematic").mean() if "geometry_source" in rail else 0.0
         lines.append(f"  rail sections with schematic geometry: {sch:.0%}")
-    if len(road):
+    if len(road) and "highway" in road:
         lines.append("  road km by class: " + ", ".join(
             f"{c} {km:,.0f}" for c, km in road.groupby("highway")["length_km"].sum().items()))
     gt = network.gauge_terminals

@@ -30,8 +30,8 @@ Sections
 Gauge breaks
     The graph is built unsimplified, tags are mapped to the schema, then
     :func:`osmnx.simplify_graph` runs with ``edge_attrs_differ`` on ``railway``,
-    ``gauge``, ``usage`` and ``highway``: a node where the gauge changes always
-    stays a node. OSM has no gauge-change terminals, so ``terminals`` is empty and
+    ``gauge``, ``usage``, ``highway`` and ``link``: a node where the gauge changes
+    always stays a node. OSM has no gauge-change terminals, so ``terminals`` is empty and
     routing cannot cross a 1435/1520 node unless the caller adds a terminal.
 Stations
     A ``railway=station`` node (not ``station=subway|light_rail|...``) on a rail
@@ -44,6 +44,13 @@ Clipped extracts
     is trimmed to its longest run of nodes that are present (ways with fewer than
     two are dropped). OSM XML is read by :func:`osmnx.graph_from_xml`; if osmnx
     refuses it for missing nodes, the file is read again the same way as a PBF.
+Merged edges
+    An edge merged from several OSM segments takes the lowest known ``tracks``,
+    ``maxspeed``, ``maxweight``, ``maxaxleload`` and ``lanes``; ``electrified`` is
+    True only if every segment is, False if any is not, else None; ``bridge`` is
+    True if any segment is a bridge; texts (``name``, ``ref``, ``service`` ...)
+    are the sorted distinct values joined by ``;``; ``osmid`` is the sorted list
+    of way ids (an int for one way); ``length`` is the exact sum.
 Never guessed
     ``mlc`` (OSM has no Military Load Class), ``trains_per_day``,
     ``max_train_length_m``, ``opens``/``closes`` and ``country`` are None; a rail
@@ -104,7 +111,7 @@ _USEFUL_TAGS_WAY = (
     "lanes", "oneway", "junction",
 )
 _USEFUL_TAGS_NODE = ("highway", "junction", "railway", "ref", "name", "station")
-_SIMPLIFY_DIFFER = ("railway", "gauge", "usage", "highway")
+_SIMPLIFY_DIFFER = ("railway", "gauge", "usage", "highway", "link")
 _NOT_FREIGHT_STATIONS = {"subway", "light_rail", "monorail", "funicular", "miniature", "tram"}
 _STATION_SNAP_M = 300.0
 _KEEP = "_mobility_keep"
@@ -154,7 +161,7 @@ def from_osm(
     simplify
         Merge the chains of interstitial OSM nodes into one edge each (osmnx
         simplification, never across a change of ``railway``, ``gauge``,
-        ``usage`` or ``highway``).
+        ``usage`` or ``highway``, nor across a station).
     railway
         ``railway`` values that make the rail graph (default ``("rail",)``;
         see the module docstring for why).
@@ -176,7 +183,7 @@ def from_osm(
     railway_values = _check_railway(railway)
     with _osmnx_tags():
         if path is not None:
-            raw = _read_file(Path(path), label=label)
+            raw = _read_file(Path(path).expanduser(), label=label)
         else:
             raw = _download(place=place, bbox=bbox, railway=railway_values, label=label)
     rail_raw = _select_edges(raw, lambda d: d.get("railway") in railway_values)
@@ -206,7 +213,7 @@ def _check_input(
             "pass a file path, or place='Name', or bbox=(west, south, east, north)"
         )
     if path is not None:
-        p = Path(path)
+        p = Path(path).expanduser()
         return str(path), f"osm:{p.name}", _strip_suffixes(p.name)
     if place is not None:
         if not isinstance(place, str) or not place.strip():
@@ -352,17 +359,15 @@ def _is_freight_station(tags: Mapping[str, Any]) -> bool:
 
 
 def _longest_run(refs: list[int], present: Callable[[int], bool]) -> list[int]:
-    """The longest run of consecutive refs that are present (first one on a tie)."""
-    best: list[int] = []
-    run: list[int] = []
-    for ref in refs:
-        if present(ref):
-            run.append(ref)
-            if len(run) > len(best):
-                best = list(run)
-        else:
-            run = []
-    return best
+    """The longest run of consecutive refs that are present (the first one on a tie)."""
+    best = (0, 0)
+    start = 0
+    for i, ref in enumerate(refs):
+        if not present(ref):
+            start = i + 1
+        elif i + 1 - start > best[1] - best[0]:
+            best = (start, i + 1)
+    return refs[best[0] : best[1]]
 
 
 def _extract_with_osmium(source: osmium.io.File) -> _Extract:
@@ -477,12 +482,19 @@ def _download(
                 "or give bbox=(west, south, east, north)"
             ) from exc
         return nx.MultiDiGraph(crs=CRS)
+    except ValueError as exc:
+        if "no graph nodes within" not in str(exc):
+            raise NetworkError(
+                f"{label}: the Overpass/Nominatim query failed ({_one_line(exc)}); check the "
+                "connection or load a local extract with from_osm(path)"
+            ) from exc
+        return nx.MultiDiGraph(crs=CRS)
     except TypeError as exc:
         raise NetworkError(
             f"{label}: the place has no boundary polygon in OSM ({_one_line(exc)}); use a "
             "larger unit (town, county) or give bbox=(west, south, east, north)"
         ) from exc
-    except (requests.RequestException, ValueError, OSError) as exc:
+    except (requests.RequestException, OSError) as exc:
         raise NetworkError(
             f"{label}: the Overpass/Nominatim query failed ({_one_line(exc)}); check the "
             "connection or load a local extract with from_osm(path)"
@@ -822,7 +834,7 @@ def _sections(edges: list[tuple[int, int, dict[str, Any]]], mode: str) -> list[s
         groups.setdefault((min(ids), a, b, min(coords, coords[::-1])), []).append(i)
     out = [""] * len(edges)
     used: Counter[str] = Counter()
-    for (way, a, b, canon), members in sorted(groups.items(), key=lambda kv: kv[0][:3] + (kv[0][3],)):
+    for (way, a, b, canon), members in sorted(groups.items()):
         fwd = [i for i in members if tuple(edges[i][2]["geometry"].coords) == canon]
         rev = [i for i in members if i not in fwd]
         while fwd or rev:
@@ -837,8 +849,12 @@ def _sections(edges: list[tuple[int, int, dict[str, Any]]], mode: str) -> list[s
 
 def _normalise(graph: nx.MultiDiGraph, to_schema: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
     """Replace each edge's raw OSM tags by schema attributes (osmnx's own attributes stay)."""
+    memo: dict[tuple[Any, ...], dict[str, Any]] = {}
     for _, _, d in graph.edges(data=True):
-        schema = to_schema(d)
+        raw = tuple(d.get(k) for k in _USEFUL_TAGS_WAY)
+        if raw not in memo:
+            memo[raw] = to_schema(d)
+        schema = memo[raw]
         kept = {k: d[k] for k in ("osmid", "oneway", "reversed", "length") if k in d}
         d.clear()
         d.update(kept, **schema)

@@ -144,11 +144,14 @@ class Route:
     def gauge_changes(self) -> list[tuple[str, int, int, str]]:
         """``(node, from_gauge, to_gauge, method)`` for each gauge change."""
         out = []
-        for i, leg in enumerate(self.legs):
-            if leg.mode == "gauge_change":
-                before = next(x.gauge for x in reversed(self.legs[:i]) if x.mode == "rail")
-                after = next(x.gauge for x in self.legs[i + 1:] if x.mode == "rail")
-                out.append((leg.start, before, after, leg.method or ""))
+        gauge = self.mover.gauge or next((x.gauge for x in self.legs if x.mode == "rail"), 1435)
+        for leg in self.legs:
+            if leg.mode == "rail":
+                gauge = leg.gauge or gauge
+            elif leg.mode == "gauge_change":
+                after = 1520 if gauge == 1435 else 1435
+                out.append((leg.start, gauge, after, leg.method or ""))
+                gauge = after
         return out
 
     @property

@@ -22,7 +22,7 @@ from mobility.factors import Factors
 from mobility.forces import UnitType
 from mobility.network.edits import close, with_capacity_defaults
 from mobility.network.model import Network
-from mobility.network.routing import GAUGES, Mover, Route, Router
+from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
 from mobility.scenario import ForceEntry, Scenario
 from mobility.sim.log import EventLog
 from mobility.sim.rail import train, trains_needed, wagons_per_train
@@ -85,6 +85,7 @@ class Model:
         self._node_targets = {d.node for d in scenario.disruptions if d.node}
         self.priority = scenario.policies.convoy_priority
         self.servers: dict[str, Server] = {}
+        self.committed: dict[str, int] = {}  # trains routed through each gauge terminal and not yet through
         r = scenario.resources
         self.wagons = {g: Pool(self.env, self.log, f"wagons:{g}", "wagons", f"pool:{g}", getattr(r, f"wagons_{g}"))
                        for g in GAUGES}
@@ -223,32 +224,73 @@ class Model:
         return Plan(rail_route, rail_load, road_after, road_route, road_load, nominal)
 
     def _rail_plan(self, router: Router, unit: Unit) -> tuple[Route, Route | None]:
+        """Rail route to the best railhead, changing gauge where it is quickest now.
+
+        Every gauge terminal is a candidate; its cost is the running time plus
+        the change itself plus the queue at the terminal at this moment, so
+        trains spread over terminals as a movement planner would send them.
+        """
         net = router.network
         gauges = net.gauges_at(unit.origin) & set(GAUGES)
         gauge = 1435 if 1435 in gauges else 1520
-        mover = Mover.train(gauge=gauge, change_gauge=True)
-        tracked = unit.type.tracked > 0
-        cmover, _, _ = self.convoy_mover(tracked=tracked)
-        if unit.destination in net.rail and net.gauges_at(unit.destination):
-            return router.route(unit.origin, unit.destination, mover), None
-        best: tuple[float, str] | None = None
-        for t in net.transfer_nodes:
-            if not net.gauges_at(t):
+        other = 1520 if gauge == 1435 else 1435
+        direct, after = Mover.train(gauge=gauge), Mover.train(gauge=other)
+        cmover, _, _ = self.convoy_mover(tracked=unit.type.tracked > 0)
+        options: list[tuple[float, int, str | None, str]] = []
+        h, head = self._to_railhead(router, unit.origin, unit.destination, direct, cmover)
+        if head is not None:
+            options.append((h, 0, None, head))
+        for i, term in enumerate(router.gauge_terminals, start=1):
+            h1 = router.hours(unit.origin, term, direct)
+            if not math.isfinite(h1):
                 continue
-            h = router.hours(unit.origin, t, mover)
-            if not math.isfinite(h):
+            method = router._gauge_change_method(term) or "transload"
+            h2, head = self._to_railhead(router, term, unit.destination, after, cmover)
+            if head is None:
                 continue
-            h += router.hours(t, unit.destination, cmover)
-            if math.isfinite(h) and (best is None or h < best[0]):
-                best = (h, t)
-        if best is None:
-            # explain with the plain rail route to the destination's nearest rail node
+            options.append((h1 + self._terminal_cost(router, term, method) + h2, i, term, head))
+        if not options:
+            try:
+                router.route(unit.origin, unit.destination, Mover.train(gauge=gauge, change_gauge=True))
+            except NoRouteError as exc:
+                raise NoRouteError(f"{exc}; and no railhead from which {net.label(unit.destination)} "
+                                   "can be reached by road") from None
             raise NoRouteError(f"no rail route from {net.label(unit.origin)} to a railhead from which "
                                f"{net.label(unit.destination)} can be reached by road")
-        railhead = best[1]
-        rail = router.route(unit.origin, railhead, mover)
-        road = router.route(railhead, unit.destination, cmover) if railhead != unit.destination else None
+        _, _, term, head = min(options)
+        if term is None:
+            rail = router.route(unit.origin, head, direct)
+        else:
+            method = router._gauge_change_method(term) or "transload"
+            change = Leg("gauge_change", (term,), (), router.gauge_change_hours(method, 26), 0.0, method=method)
+            legs = (*router.route(unit.origin, term, direct).legs, change, *router.route(term, head, after).legs)
+            rail = Route(unit.origin, head, Mover.train(gauge=gauge, change_gauge=True), legs)
+        road = router.route(head, unit.destination, cmover) if head != unit.destination else None
         return rail, road
+
+    def _to_railhead(self, router: Router, start: str, destination: str, train: Mover,
+                     convoy: Mover) -> tuple[float, str | None]:
+        """Quickest railhead on ``train``'s gauge from ``start``, counting the road leg after it."""
+        net = router.network
+        heads = [n for n in net.transfer_nodes if train.gauge in net.gauges_at(n)]
+        if destination in net.rail and train.gauge in net.gauges_at(destination):
+            heads.append(destination)
+        best: tuple[float, str | None] = (math.inf, None)
+        for head in heads:
+            h = router.hours(start, head, train)
+            if not math.isfinite(h):
+                continue
+            if head != destination:
+                h += router.hours(head, destination, convoy) if destination in net.road else math.inf
+            if h < best[0]:
+                best = (h, head)
+        return best
+
+    def _terminal_cost(self, router: Router, node: str, method: str) -> float:
+        """Hours a train arriving now would spend at a gauge terminal: the change plus the queue."""
+        server = self.terminal(node, method)
+        hold = router.gauge_change_hours(method, 26)
+        return hold + self.committed.get(node, 0) * hold / max(server.capacity, 1)
 
     # -- processes ------------------------------------------------------------------
     def unit_process(self, unit: Unit) -> Generator[Any, Any, None]:
@@ -280,8 +322,14 @@ class Model:
         loads: list[tuple[str, int, int, Any]] = []  # kind, vehicles, tracked, detail
         if plan.rail is not None:
             per = wagons_per_train(self, plan.rail)
+            router = self.router_at(self.env.now)
             for wagons, tr, wh, co in trains_needed(self, *plan.rail_load, per):
-                loads.append(("rail", tr + wh + co, tr, (wagons, tr, wh)))
+                # each train is routed on its own, so trains spread over the gauge terminals
+                rail, road_after = self._rail_plan(router, unit)
+                for leg in rail.legs:
+                    if leg.mode == "gauge_change":
+                        self.committed[leg.start] = self.committed.get(leg.start, 0) + 1
+                loads.append(("rail", tr + wh + co, tr, (wagons, tr, wh, rail, road_after)))
         mu = int(self.factors["march_unit_vehicles"])
         tracked_road, wheeled_road = plan.road_load
         for tracked, count in ((True, tracked_road), (False, wheeled_road)):
@@ -315,29 +363,29 @@ class Model:
         who, plan, tracked, detail = args
         env = self.env
         # a mover does not set off (or take stock) only to wait at the border for its clearance
-        first = plan.rail if kind == "rail" else plan.road
+        first = detail[3] if kind == "rail" else plan.road
         to_border = self.hours_to_border(first)
-        if to_border is None and kind == "rail" and plan.road_from_railhead is not None:
-            after = self.hours_to_border(plan.road_from_railhead)
+        if to_border is None and kind == "rail" and detail[4] is not None:
+            after = self.hours_to_border(detail[4])
             to_border = None if after is None else first.hours + after
         if to_border is not None and cleared_at - to_border > env.now:
             self.log.add(env.now, who, "request", first.origin, "clearance", 0)
             yield env.timeout(cleared_at - to_border - env.now)
             self.log.add(env.now, who, "cleared", first.origin, "", 0)
         if kind == "rail":
-            wagons, tr, wh = detail
-            yield from train(self, who, plan.rail, wagons, cleared_at)
-            if plan.road_from_railhead is not None:
+            wagons, tr, wh, rail, road_after = detail
+            yield from train(self, who, rail, wagons, cleared_at)
+            if road_after is not None:
                 _, profile, het = self.convoy_mover(tracked=tr > 0)
-                # the train's vehicles march on from the railhead as march units in sequence
-                yield from convoy(self, who, plan.road_from_railhead, profile, cleared_at,
+                # the train's vehicles march on from the railhead as one serial
+                yield from convoy(self, who, road_after, profile, cleared_at,
                                   hets=min(tr, self.het_pool.capacity) if het else 0)
         else:
             _, profile, het = self.convoy_mover(tracked=tracked > 0)
             hets = min(tracked, self.het_pool.capacity) if het else 0
             yield from convoy(self, who, plan.road, profile, cleared_at, hets=hets)
         dest = plan.road.destination if kind == "road" else (
-            plan.road_from_railhead.destination if plan.road_from_railhead else plan.rail.destination)
+            detail[4].destination if detail[4] is not None else detail[3].destination)
         self.log.add(env.now, who, "arrive", dest)
 
     def resources_frame(self) -> pd.DataFrame:

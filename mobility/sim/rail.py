@@ -71,6 +71,7 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                                         event=("gauge_change", "gauge_changed"))
                 loco_pool.give_back(who, 1, outbound_h + f["wagon_turnaround_hours"])
                 loco_pool = model.locos[new_gauge]
+            model.committed[node] -= 1
             gauge, outbound_h = new_gauge, 0.0
     yield from model.ramp(route.destination).use(
         who, f["shunting_hours"] + wagons * f["unload_hours_per_wagon"], event=("unload", "unloaded"))

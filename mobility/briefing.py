@@ -1,0 +1,233 @@
+"""The briefing map of a run, and a run read back from its folder.
+
+:func:`result_map` composes the maps of :mod:`mobility.maps` for a
+:class:`~mobility.simulation.SimulationResult` (it displays inline in Jupyter);
+:func:`load_run` reads a run folder written by ``mobility run`` so that the map
+and the exports can be rebuilt without running again (:func:`run_map`).
+
+A run folder holds ``events.parquet``, ``summary.json``, ``closure.csv``,
+``units.csv``, ``bottlenecks.csv`` and, when the map and report were written,
+``scenario.yaml`` (the scenario exactly as run). With ``scenario.yaml`` the
+network is rebuilt with the scenario's infrastructure overrides; without it
+(runs made with ``--no-map``) it is the embedded network of the run's year
+as it stands now, without those overrides.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mobility.errors import MobilityError
+from mobility.network.model import Network
+from mobility.scenario import Scenario
+
+TOP_BOTTLENECKS = 10
+RUN_FILES = ("events.parquet", "summary.json")
+
+
+def map_title(name: str, network: str, year: int | None) -> str:
+    """``baseline — baltic network, 2026``."""
+    return f"{name} — {network} network, {year}" if year is not None else f"{name} — {network} network"
+
+
+def compose_map(network: Network, events: pd.DataFrame, bottlenecks: pd.DataFrame, tiers: pd.DataFrame, *,
+                name: str, year: int | None, tiles: bool = False) -> Any:
+    """The briefing map from its parts.
+
+    Parameters
+    ----------
+    network
+        The network the run moved on.
+    events
+        The event log (``docs/event-log.md``).
+    bottlenecks
+        The bottleneck table; the first :data:`TOP_BOTTLENECKS` rows are drawn.
+    tiers
+        The NATO Force Model tier table.
+    name, year
+        Scenario name and infrastructure year, for the title and tier box.
+    tiles
+        Add OpenStreetMap tiles (needs the internet); the default base layer is offline.
+
+    Returns
+    -------
+    folium.Map
+        Network, flows, bottlenecks, playback and the tier table.
+    """
+    from mobility import maps
+
+    m = maps.network_map(network, title=map_title(name, network.name, year), tiles=tiles)
+    maps.add_flows(m, network, events)
+    maps.add_bottlenecks(m, network, bottlenecks.head(TOP_BOTTLENECKS))
+    maps.add_playback(m, network, events)
+    maps.add_tier_table(m, tiers, scenario=name, year=int(year) if year is not None else 0)
+    return m
+
+
+def result_map(result: Any, *, tiles: bool = False) -> Any:
+    """The briefing map of a run: network, flows, top bottlenecks, playback, tier table.
+
+    Parameters
+    ----------
+    result
+        A :class:`~mobility.simulation.SimulationResult`.
+    tiles
+        Add OpenStreetMap tiles (needs the internet).
+
+    Returns
+    -------
+    folium.Map
+        Shows inline in Jupyter; write it with :func:`mobility.maps.save_map`.
+    """
+    sc = result.scenario
+    return compose_map(result.network, result.events, result.bottlenecks, result.tiers, name=sc.name,
+                       year=sc.year, tiles=tiles)
+
+
+@dataclass
+class RunData:
+    """A run read back from its folder: what the map and the exports need.
+
+    Attributes mirror :class:`~mobility.simulation.SimulationResult` where they
+    exist there (``events``, ``closure``, ``units``, ``bottlenecks``, ``tiers``,
+    ``network``, ``scenario``); ``scenario`` is ``None`` when the folder has no
+    ``scenario.yaml``.
+    """
+
+    folder: Path
+    summary: dict[str, Any]
+    events: pd.DataFrame
+    closure: pd.DataFrame
+    units: pd.DataFrame
+    bottlenecks: pd.DataFrame
+    tiers: pd.DataFrame
+    network: Network
+    scenario: Scenario | None
+
+    @property
+    def name(self) -> str:
+        """Scenario name."""
+        return str(self.summary.get("scenario", self.folder.name))
+
+    @property
+    def year(self) -> int | None:
+        """Infrastructure year of the run."""
+        y = self.summary.get("year")
+        return int(y) if y is not None else None
+
+
+def _missing(folder: Path, what: str) -> MobilityError:
+    return MobilityError(f"{folder}: {what}; run `mobility run SCENARIO --out {folder}` first")
+
+
+def check_run_dir(folder: str | Path) -> Path:
+    """The folder as a Path if it holds a run; else :class:`MobilityError` naming the fix."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise _missing(folder, "no such run folder")
+    for name in RUN_FILES:
+        if not (folder / name).is_file():
+            raise _missing(folder, f"not a run folder (no {name})")
+    return folder
+
+
+def _read_csv(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / name
+    if not path.is_file():
+        raise _missing(folder, f"not a complete run folder (no {name})")
+    return pd.read_csv(path, keep_default_na=True)
+
+
+def _run_network(folder: Path, summary: dict[str, Any]) -> tuple[Network, Scenario | None]:
+    from mobility.network import load_network
+    from mobility.scenario import load_scenario
+    from mobility.simulation import scenario_network
+
+    sc_file = folder / "scenario.yaml"
+    if sc_file.is_file():
+        sc = load_scenario(sc_file)
+        return scenario_network(sc), sc
+    return load_network(summary.get("network", "baltic"), year=summary.get("year")), None
+
+
+def load_run(folder: str | Path) -> RunData:
+    """Read a run folder written by ``mobility run``.
+
+    Parameters
+    ----------
+    folder
+        The run's output folder.
+
+    Returns
+    -------
+    RunData
+
+    Raises
+    ------
+    MobilityError
+        The folder or one of its files is missing or unreadable (one line
+        naming the path and the fix), or the event log names sections the
+        network no longer has (the network data changed since the run).
+    """
+    folder = check_run_dir(folder)
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        events = pd.read_parquet(folder / "events.parquet")
+    except (OSError, ValueError) as exc:
+        raise MobilityError(f"{folder}: cannot read the run ({exc}); run the scenario again") from None
+    bottlenecks = _read_csv(folder, "bottlenecks.csv")
+    bottlenecks["place"] = bottlenecks["place"].fillna("").astype(str)
+    tiers = pd.DataFrame(summary.get("tiers") or [], columns=["day", "required", "closed", "met_day", "shortfall"])
+    tiers["met_day"] = pd.to_numeric(tiers["met_day"], errors="coerce")
+    network, scenario = _run_network(folder, summary)
+    run = RunData(folder=folder, summary=summary, events=events, closure=_read_csv(folder, "closure.csv"),
+                  units=_read_csv(folder, "units.csv"), bottlenecks=bottlenecks, tiers=tiers,
+                  network=network, scenario=scenario)
+    check_sections(run.events, run.network, where=str(folder))
+    return run
+
+
+def check_sections(events: pd.DataFrame, network: Network, *, where: str) -> None:
+    """:class:`MobilityError` if ``enter`` events name sections ``network`` does not have."""
+    from mobility.network.io import sections_gdf
+
+    known: set[str] = set()
+    for mode in ("rail", "road"):
+        gdf = sections_gdf(network, mode)
+        if len(gdf):
+            known |= set(gdf["section"].astype(str))
+    used = set(events.loc[events["event"] == "enter", "place"].astype(str))
+    unknown = sorted(used - known)
+    if unknown:
+        raise MobilityError(f"{where}: the events use {len(unknown)} section(s) the {network.name} network of "
+                            f"{network.year} does not have (e.g. {unknown[0]}): the network data changed since "
+                            "the run; run the scenario again")
+
+
+def run_map(run: RunData | str | Path, *, tiles: bool = False) -> Any:
+    """The briefing map rebuilt from a run folder (or a :class:`RunData`)."""
+    if not isinstance(run, RunData):
+        run = load_run(run)
+    return compose_map(run.network, run.events, run.bottlenecks, run.tiers, name=run.name, year=run.year,
+                       tiles=tiles)
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML that :func:`mobility.load_scenario` reads back to an equal scenario."""
+    import yaml
+
+    data = scenario.model_dump(mode="json")
+    head = (f"# The scenario exactly as run (from {scenario.source_file}); written by mobility.\n"
+            if scenario.source_file else "# The scenario exactly as run; written by mobility.\n")
+    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def is_nan(x: Any) -> bool:
+    """True for None and float NaN."""
+    return x is None or (isinstance(x, float) and math.isnan(x))
