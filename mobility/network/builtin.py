@@ -168,6 +168,7 @@ def _build(name: str) -> Network:
             if row[key] not in nodes:
                 raise NetworkError(f"{folder / file}: {key} {row[key]!r} is not in nodes.csv; add the node or fix the id")
 
+    seen: set[str] = set()
     rail = nx.MultiDiGraph(crs=CRS, name=f"{name} rail")
     for row in _read_csv(folder / "rail_lines.csv"):
         check_ids(row, "rail_lines.csv")
@@ -198,6 +199,9 @@ def _build(name: str) -> Network:
             "source": row["source"],
             "confidence": row["confidence"],
         }
+        if section in seen:
+            raise NetworkError(f"{folder / 'rail_lines.csv'}: section id {section!r} appears twice; give one row an id")
+        seen.add(section)
         for n in (u, v):
             rail.add_node(n, **nodes[n])
         _add_both_ways(rail, u, v, attrs, geom)
@@ -233,6 +237,9 @@ def _build(name: str) -> Network:
             "source": row["source"],
             "confidence": row["confidence"],
         }
+        if section in seen:
+            raise NetworkError(f"{folder / 'roads.csv'}: section id {section!r} appears twice; give one row an id")
+        seen.add(section)
         for n in (u, v):
             road.add_node(n, **nodes[n])
         _add_both_ways(road, u, v, attrs, geom)
