@@ -31,7 +31,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from mobility.network.model import Network, edge_gauges
+from mobility.network.model import Network
 
 __all__ = [
     "add_bottlenecks",
@@ -54,7 +54,10 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BASEMAP_FILE = "basemap-ne50m.geojson"
 BASEMAP_ATTRIBUTION = "Basemap: Natural Earth (public domain)"
-BASEMAP_BOUNDS = ((48.0, 5.0), (63.0, 40.0))  # the shipped polygons' extent: (south, west), (north, east)
+BASEMAP_BOUNDS = (
+    (48.0, 5.0),
+    (63.0, 40.0),
+)  # the shipped polygons' extent: (south, west), (north, east)
 MIN_ZOOM = 5
 
 # -- styling -------------------------------------------------------------------
@@ -107,8 +110,8 @@ METHOD_LABEL = {
 FLOW_COLOUR = "#d6336c"
 BOTTLENECK_COLOUR = "#e03131"
 MOVER_STYLE = {
-    "rail": {"color": "#111111", "fillColor": "#ffffff", "weight": 2.5, "radius": 5.5},
-    "road": {"color": "#111111", "fillColor": "#ff922b", "weight": 1.5, "radius": 5.0},
+    "rail": {"color": "#ffffff", "fillColor": "#111111", "weight": 2, "radius": 6.5},
+    "road": {"color": "#111111", "fillColor": "#ff6b00", "weight": 2, "radius": 6.5},
     "": {"color": "#111111", "fillColor": "#adb5bd", "weight": 1.5, "radius": 5.0},
 }
 ARRIVED_STYLE = {"color": "#495057", "fillColor": "#ced4da", "weight": 1, "radius": 4.0}
@@ -133,12 +136,13 @@ CSS = """
   max-width: 46%; }
 .mob-title-main { font-size: 17px; font-weight: bold; }
 .mob-title-sub { font-size: 11.5px; color: #555; }
-.mob-legend { bottom: 50px; left: 10px; padding: 8px 10px; max-height: 62vh; overflow-y: auto; max-width: 270px; }
-.mob-legend h4 { margin: 6px 0 2px 0; font-size: 12px; }
+.mob-legend { bottom: 50px; left: 10px; padding: 6px 9px; max-height: calc(100vh - 300px); overflow-y: auto;
+  max-width: 265px; font-size: 11.5px; line-height: 1.2; }
+.mob-legend h4 { margin: 5px 0 1px 0; font-size: 11.5px; }
 .mob-legend h4:first-child { margin-top: 0; }
-.mob-legend-row { display: flex; align-items: center; gap: 6px; white-space: nowrap; }
+.mob-legend-row { display: flex; align-items: center; gap: 5px; white-space: nowrap; height: 15px; }
 .mob-legend-row svg { flex: none; }
-.mob-legend-note { margin-top: 6px; font-size: 11px; color: #444; white-space: normal; }
+.mob-legend-note { margin-top: 4px; font-size: 10.5px; color: #444; white-space: normal; line-height: 1.25; }
 .mob-tiers { top: 86px; left: 10px; padding: 8px 10px; }
 .mob-tiers h4 { margin: 0 0 4px 0; font-size: 13px; }
 .mob-tiers table, .mob-popup table { border-collapse: collapse; }
@@ -158,9 +162,10 @@ CSS = """
 .mob-country { color: #7a7266; font: bold 13px/1 "Helvetica Neue", Arial, sans-serif; letter-spacing: 3px;
   text-align: center; white-space: nowrap; pointer-events: none; }
 .leaflet-container.mob-map .leaflet-control-attribution { font-size: 10px; max-width: 55vw; }
-.mob-playback { bottom: 28px; left: 50%; transform: translateX(-50%); padding: 6px 10px;
+.mob-playback { bottom: 58px; left: 50%; transform: translateX(-50%); padding: 6px 10px;
   display: flex; align-items: center; gap: 6px; }
-.mob-playback button { font-size: 13px; min-width: 30px; height: 26px; cursor: pointer; }
+.mob-playback button { font-size: 13px; min-width: 32px; height: 26px; cursor: pointer; white-space: nowrap; }
+.mob-playback button.mob-pb-play { min-width: 78px; }
 .mob-playback input[type=range] { width: 260px; }
 .mob-pb-time { font-weight: bold; font-size: 14px; min-width: 96px; text-align: center; }
 .mob-pb-count { color: #555; min-width: 150px; }
@@ -235,14 +240,18 @@ def _rows(pairs: Iterable[tuple[str, Any]]) -> str:
 
 
 # -- vendored assets -----------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def _asset_text(name: str) -> str:
-    return (DATA_DIR / name).read_text(encoding="utf-8")
+    text = (DATA_DIR / name).read_text(encoding="utf-8")
+    # no source-map lookups for files that are not there
+    return re.sub(r"^//# sourceMappingURL=.*$", "", text, flags=re.MULTILINE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _png_data_uri(name: str) -> str:
-    return "data:image/png;base64," + base64.b64encode((DATA_DIR / name).read_bytes()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode((DATA_DIR / name).read_bytes()).decode(
+        "ascii"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -286,7 +295,9 @@ _EXTERNAL_RE = re.compile(
     r"\b(?:src|href|data|xlink:href)\s*=\s*[\"']?\s*((?:https?:)?//[^\"'\s>]*)",
     re.IGNORECASE,
 )
-_CSS_EXTERNAL_RE = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"']?)((?:https?:)?//[^\"')\s]*)", re.IGNORECASE)
+_CSS_EXTERNAL_RE = re.compile(
+    r"(?:url\(\s*[\"']?|@import\s+[\"']?)((?:https?:)?//[^\"')\s]*)", re.IGNORECASE
+)
 
 
 def external_references(page: str) -> list[str]:
@@ -377,15 +388,17 @@ def _finalise(m: folium.Map) -> None:
     """Keep the layer control last, so it sees (and is defined after) every layer."""
     controls = [k for k, v in m._children.items() if isinstance(v, folium.LayerControl)]
     if not controls:
-        m.add_child(folium.LayerControl(position="topright", collapsed=False), name="mobility_layers")
+        m.add_child(
+            folium.LayerControl(position="topright", collapsed=False), name="mobility_layers"
+        )
         return
     for key in controls:
         m._children.move_to_end(key)
 
 
-
-
-def _swatch_line(colour: str, weight: float, dash: str | None = None, halo: str | None = None) -> str:
+def _swatch_line(
+    colour: str, weight: float, dash: str | None = None, halo: str | None = None
+) -> str:
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     halo_line = (
         f'<line x1="1" y1="7" x2="35" y2="7" stroke="{halo}" stroke-width="11" stroke-opacity="0.4"/>'
@@ -394,14 +407,14 @@ def _swatch_line(colour: str, weight: float, dash: str | None = None, halo: str 
     )
     return (
         f'<svg width="36" height="14" aria-hidden="true">{halo_line}'
-        f'<line x1="1" y1="7" x2="35" y2="7" stroke="{colour}" stroke-width="{weight}"{dash_attr}/></svg>'
+        f'<line x1="1" y1="7" x2="35" y2="7" stroke="{colour}" stroke-width="{min(weight, 12)}"{dash_attr}/></svg>'
     )
 
 
 def _swatch_circle(fill: str, stroke: str, radius: float, weight: float = 2) -> str:
-    r = min(radius, 7)
+    r = min(radius, 6)
     return (
-        f'<svg width="36" height="16" aria-hidden="true"><circle cx="18" cy="8" r="{r}" '
+        f'<svg width="36" height="15" aria-hidden="true"><circle cx="18" cy="7.5" r="{r}" '
         f'fill="{fill}" stroke="{stroke}" stroke-width="{weight}"/></svg>'
     )
 
@@ -411,12 +424,17 @@ def _legend_row(swatch: str, label: str) -> str:
 
 
 def _feature(coords: Any, props: dict[str, Any], kind: str = "LineString") -> dict[str, Any]:
-    return {"type": "Feature", "geometry": {"type": kind, "coordinates": coords}, "properties": props}
+    return {
+        "type": "Feature",
+        "geometry": {"type": kind, "coordinates": coords},
+        "properties": props,
+    }
 
 
 _ON_EACH_FEATURE = folium.JsCode(
     """function (feature, layer) {
         var p = feature.properties || {};
+        if (p.pane) { layer.options.pane = p.pane; }
         if (p.label) {
             var off = {right: [7, 0], left: [-7, 0], top: [0, -7], bottom: [0, 7]}[p.label_dir || 'right'];
             layer.bindTooltip(p.label, {permanent: true, direction: p.label_dir || 'right', offset: off, pane: 'mob-labels',
@@ -444,7 +462,9 @@ def _geojson(
         kwargs["interactive"] = False
     marker = None
     if point is not None:
-        marker = folium.CircleMarker(pane=pane or "overlayPane", **point)
+        marker = folium.CircleMarker(**point)
+    if pane:  # folium drops a marker's pane option: onEachFeature sets it before the layer is added
+        features = [dict(f, properties=dict(f["properties"], pane=pane)) for f in features]
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         control=False,
@@ -476,7 +496,9 @@ def _sections(graph: Any) -> dict[str, tuple[str, str, dict[str, Any]]]:
     return out
 
 
-def _coords(d: dict[str, Any], u: str, v: str, network: Network | None = None) -> list[tuple[float, float]]:
+def _coords(
+    d: dict[str, Any], u: str, v: str, network: Network | None = None
+) -> list[tuple[float, float]]:
     geom = d.get("geometry")
     if geom is not None and hasattr(geom, "coords"):
         return [(float(x), float(y)) for x, y, *_ in geom.coords]
@@ -532,15 +554,45 @@ def _rb_status(d: dict[str, Any], year: int | None) -> str:
 def _layout(network: Network) -> list[_Line]:
     """Every drawable section, with pixel offsets that separate lines sharing two nodes."""
     lines: list[_Line] = []
-    for sec, (u, v, d) in sorted(_sections(network.rail).items(), key=lambda kv: (str(kv[1][2].get("gauge")), kv[0])):
-        lines.append(_Line(sec, u, v, _coords(d, u, v, network), d, "rail", d.get("geometry_source") == "schematic"))
+    for sec, (u, v, d) in sorted(
+        _sections(network.rail).items(), key=lambda kv: (str(kv[1][2].get("gauge")), kv[0])
+    ):
+        lines.append(
+            _Line(
+                sec,
+                u,
+                v,
+                _coords(d, u, v, network),
+                d,
+                "rail",
+                d.get("geometry_source") == "schematic",
+            )
+        )
     for u, v, d in _future_rail_baltica(network):
         x1, y1, x2, y2 = d["_ux"]
         geom = d.get("geometry")
-        coords = [(float(x), float(y)) for x, y, *_ in geom.coords] if geom is not None else [(x1, y1), (x2, y2)]
-        lines.append(_Line(d["section"], u, v, coords, d, "rb-future", d.get("geometry_source") == "schematic"))
+        coords = (
+            [(float(x), float(y)) for x, y, *_ in geom.coords]
+            if geom is not None
+            else [(x1, y1), (x2, y2)]
+        )
+        lines.append(
+            _Line(
+                d["section"], u, v, coords, d, "rb-future", d.get("geometry_source") == "schematic"
+            )
+        )
     for sec, (u, v, d) in sorted(_sections(network.road).items(), key=lambda kv: kv[0]):
-        lines.append(_Line(sec, u, v, _coords(d, u, v, network), d, "road", d.get("geometry_source") == "schematic"))
+        lines.append(
+            _Line(
+                sec,
+                u,
+                v,
+                _coords(d, u, v, network),
+                d,
+                "road",
+                d.get("geometry_source") == "schematic",
+            )
+        )
     groups: dict[frozenset[str], list[_Line]] = {}
     for ln in lines:
         if ln.schematic and len(ln.coords) >= 2:
@@ -567,8 +619,12 @@ def _rail_text(ln: _Line, year: int | None) -> tuple[str, str]:
     d = ln.attrs
     gauge = str(d.get("gauge") or "?")
     tracks = d.get("tracks")
-    track_txt = {1: "single track", 2: "double track"}.get(tracks, f"{tracks} tracks" if tracks else "tracks unknown")
-    elec = {True: "electrified", False: "not electrified"}.get(d.get("electrified"), "electrification unknown")
+    track_txt = {1: "single track", 2: "double track"}.get(
+        tracks, f"{tracks} tracks" if tracks else "tracks unknown"
+    )
+    elec = {True: "electrified", False: "not electrified"}.get(
+        d.get("electrified"), "electrification unknown"
+    )
     speed = f"{d['maxspeed']:.0f} km/h" if d.get("maxspeed") else "speed unknown"
     status = _rb_status(d, year) if d.get("rail_baltica") or ln.mode == "rb-future" else None
     head = "Rail Baltica · " if d.get("rail_baltica") else ""
@@ -585,27 +641,34 @@ def _rail_text(ln: _Line, year: int | None) -> tuple[str, str]:
     if ln.schematic:
         lines.append("<i>schematic line (straight between nodes)</i>")
     tooltip = "<br>".join(x for x in lines if x)
-    popup = '<div class="mob-popup">' + _rows(
-        [
-            ("Section", ln.section),
-            ("Name", d.get("name")),
-            ("Line", d.get("line")),
-            ("Gauge", f"{gauge} mm"),
-            ("Tracks", tracks if tracks is not None else "unknown"),
-            ("Electrified", {True: "yes", False: "no"}.get(d.get("electrified"), "unknown")),
-            ("Line speed", speed),
-            ("Trains per day", d.get("trains_per_day")),
-            ("Max train length", f"{d['max_train_length_m']:.0f} m" if d.get("max_train_length_m") else None),
-            ("Length", _km(d)),
-            ("Opens", d.get("opens")),
-            ("Closes", d.get("closes")),
-            ("Status (data)", d.get("status")),
-            ("Geometry", d.get("geometry_source")),
-            ("Source", d.get("source")),
-            ("Confidence", d.get("confidence")),
-            ("Note", "from the embedded all-years data" if d.get("_from_embedded") else None),
-        ]
-    ) + "</div>"
+    popup = (
+        '<div class="mob-popup">'
+        + _rows(
+            [
+                ("Section", ln.section),
+                ("Name", d.get("name")),
+                ("Line", d.get("line")),
+                ("Gauge", f"{gauge} mm"),
+                ("Tracks", tracks if tracks is not None else "unknown"),
+                ("Electrified", {True: "yes", False: "no"}.get(d.get("electrified"), "unknown")),
+                ("Line speed", speed),
+                ("Trains per day", d.get("trains_per_day")),
+                (
+                    "Max train length",
+                    f"{d['max_train_length_m']:.0f} m" if d.get("max_train_length_m") else None,
+                ),
+                ("Length", _km(d)),
+                ("Opens", d.get("opens")),
+                ("Closes", d.get("closes")),
+                ("Status (data)", d.get("status")),
+                ("Geometry", d.get("geometry_source")),
+                ("Source", d.get("source")),
+                ("Confidence", d.get("confidence")),
+                ("Note", "from the embedded all-years data" if d.get("_from_embedded") else None),
+            ]
+        )
+        + "</div>"
+    )
     return tooltip, popup
 
 
@@ -623,7 +686,8 @@ def _road_text(ln: _Line) -> tuple[str, str]:
     lines = [
         f"<b>{_esc(ref + ' ' if ref else '')}{_esc(d.get('name') or ln.section)}</b>",
         f"{_esc(label)} · {lanes} · {speed}",
-        f"<b>{_esc(mlc_txt)}</b> · <b>{_esc(mw_txt)}</b>" + (" · bridge" if d.get("bridge") else ""),
+        f"<b>{_esc(mlc_txt)}</b> · <b>{_esc(mw_txt)}</b>"
+        + (" · bridge" if d.get("bridge") else ""),
         _esc(_km(d)),
     ]
     if d.get("border_crossing"):
@@ -631,24 +695,31 @@ def _road_text(ln: _Line) -> tuple[str, str]:
     if ln.schematic:
         lines.append("<i>schematic line (straight between nodes)</i>")
     tooltip = "<br>".join(x for x in lines if x)
-    popup = '<div class="mob-popup">' + _rows(
-        [
-            ("Section", ln.section),
-            ("Road", f"{ref} {d.get('name') or ''}".strip()),
-            ("Class", f"{label} (highway={hw})"),
-            ("Lanes", d.get("lanes")),
-            ("Speed", speed),
-            ("MLC", mlc_txt),
-            ("Max weight", mw_txt + (f" ({d['maxweight_source']})" if d.get("maxweight_source") else "")),
-            ("Bridge", "yes" if d.get("bridge") else None),
-            ("Length", _km(d)),
-            ("Opens", d.get("opens")),
-            ("Closes", d.get("closes")),
-            ("Geometry", d.get("geometry_source")),
-            ("Source", d.get("source")),
-            ("Confidence", d.get("confidence")),
-        ]
-    ) + "</div>"
+    popup = (
+        '<div class="mob-popup">'
+        + _rows(
+            [
+                ("Section", ln.section),
+                ("Road", f"{ref} {d.get('name') or ''}".strip()),
+                ("Class", f"{label} (highway={hw})"),
+                ("Lanes", d.get("lanes")),
+                ("Speed", speed),
+                ("MLC", mlc_txt),
+                (
+                    "Max weight",
+                    mw_txt + (f" ({d['maxweight_source']})" if d.get("maxweight_source") else ""),
+                ),
+                ("Bridge", "yes" if d.get("bridge") else None),
+                ("Length", _km(d)),
+                ("Opens", d.get("opens")),
+                ("Closes", d.get("closes")),
+                ("Geometry", d.get("geometry_source")),
+                ("Source", d.get("source")),
+                ("Confidence", d.get("confidence")),
+            ]
+        )
+        + "</div>"
+    )
     return tooltip, popup
 
 
@@ -673,7 +744,9 @@ def _node_popup(network: Network, node: str, group: str) -> tuple[str, str]:
     d = network.node(node)
     name = d.get("name") or node
     kind = KIND_LABEL.get(d.get("kind", ""), d.get("kind", ""))
-    head = f"<b>{_esc(name)}</b><br>{_esc(kind)}" + (f" · {_esc(d.get('country'))}" if d.get("country") else "")
+    head = f"<b>{_esc(name)}</b><br>{_esc(kind)}" + (
+        f" · {_esc(d.get('country'))}" if d.get("country") else ""
+    )
     if group == "gauge_terminal" and d.get("kind") != "gauge_terminal":
         head += " · gauge-change terminal"
     terms = network.terminals_at(node)
@@ -699,14 +772,24 @@ def _node_popup(network: Network, node: str, group: str) -> tuple[str, str]:
         body.append("Terminals:<ul>" + "".join(items) + "</ul>")
     src = d.get("source")
     if src:
-        body.append(f"Position source: {_esc(src)}" + (f" (confidence {_esc(d.get('confidence'))})" if d.get("confidence") else ""))
+        body.append(
+            f"Position source: {_esc(src)}"
+            + (f" (confidence {_esc(d.get('confidence'))})" if d.get("confidence") else "")
+        )
     body.append(f"<span style='color:#888'>id {_esc(node)}</span>")
     tooltip = head + (f"<br>{len(terms)} terminal(s)" if terms else "")
     return tooltip, '<div class="mob-popup">' + "<br>".join(body) + "</div>"
 
 
 LABEL_ZOOMS = (5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 9.0, 10.0)
-LABEL_PRIORITY = {"gauge_terminal": 0, "port": 1, "border_crossing": 2, "railhead": 3, "base": 3, "place": 4}
+LABEL_PRIORITY = {
+    "gauge_terminal": 0,
+    "port": 1,
+    "border_crossing": 2,
+    "railhead": 3,
+    "base": 3,
+    "place": 4,
+}
 
 
 def _mercator_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
@@ -756,7 +839,11 @@ def _place_labels(network: Network, groups: dict[str, str]) -> dict[str, tuple[s
 
     nodes = sorted(groups, key=rank)
     ranks = {n: rank(n)[0] for n in nodes}
-    px = {(n, z): _mercator_px(network.node(n)["x"], network.node(n)["y"], z) for n in nodes for z in LABEL_ZOOMS}
+    px = {
+        (n, z): _mercator_px(network.node(n)["x"], network.node(n)["y"], z)
+        for n in nodes
+        for z in LABEL_ZOOMS
+    }
     placed: list[tuple[str, str, float, str]] = []  # node, side, minz, text
     sides = ("right", "left", "top", "bottom")
 
@@ -769,7 +856,9 @@ def _place_labels(network: Network, groups: dict[str, str]) -> dict[str, tuple[s
                 continue
             ox, oy = px[other, zz]
             r = NODE_STYLE[groups[other]][2] + 1
-            count += (1 if groups[other] == "place" else 4) * _overlap(box, (ox - r, oy - r, ox + r, oy + r))
+            count += (1 if groups[other] == "place" else 4) * _overlap(
+                box, (ox - r, oy - r, ox + r, oy + r)
+            )
         for pnode, pside, pminz, ptext in placed:
             if pminz <= zz:
                 qx, qy = px[pnode, zz]
@@ -780,7 +869,9 @@ def _place_labels(network: Network, groups: dict[str, str]) -> dict[str, tuple[s
     for node in nodes:
         text = _short_name(str(network.node(node).get("name") or node))
         if ranks[node] == 0:
-            side = min(sides, key=lambda sd: sum(hits(node, text, sd, zz, False) for zz in LABEL_ZOOMS))
+            side = min(
+                sides, key=lambda sd: sum(hits(node, text, sd, zz, False) for zz in LABEL_ZOOMS)
+            )
             choice = (side, LABEL_ZOOMS[0])
         else:
             choice = next(
@@ -788,7 +879,9 @@ def _place_labels(network: Network, groups: dict[str, str]) -> dict[str, tuple[s
                     (side, z)
                     for i, z in enumerate(LABEL_ZOOMS)
                     for side in sides
-                    if all(hits(node, text, side, zz, ranks[node] <= 1) == 0 for zz in LABEL_ZOOMS[i:])
+                    if all(
+                        hits(node, text, side, zz, ranks[node] <= 1) == 0 for zz in LABEL_ZOOMS[i:]
+                    )
                 ),
                 ("right", LABEL_ZOOMS[-1]),
             )
@@ -871,7 +964,11 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
     for name, lat, lon in _country_labels(bounds):
         folium.Marker(
             [lat, lon],
-            icon=folium.DivIcon(html=f'<div class="mob-country">{_esc(name)}</div>', icon_size=(160, 14), icon_anchor=(80, 7)),
+            icon=folium.DivIcon(
+                html=f'<div class="mob-country">{_esc(name)}</div>',
+                icon_size=(160, 14),
+                icon_anchor=(80, 7),
+            ),
             interactive=False,
             keyboard=False,
             pane="mob-basemap",
@@ -890,8 +987,16 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
         hw = ln.attrs.get("highway") or "secondary"
         colour, weight, _ = ROAD_STYLE.get(hw, ("#999999", 2.0, hw))
         tip, pop = _road_text(ln)
-        style = {"color": colour, "weight": weight, "opacity": 0.95, "offset": ln.offset, "lineCap": "round"}
-        road_groups.setdefault(hw, []).append(_feature(ln.coords, {"style": style, "tooltip": tip, "popup": pop}))
+        style = {
+            "color": colour,
+            "weight": weight,
+            "opacity": 0.95,
+            "offset": ln.offset,
+            "lineCap": "round",
+        }
+        road_groups.setdefault(hw, []).append(
+            _feature(ln.coords, {"style": style, "tooltip": tip, "popup": pop})
+        )
     road_rows = []
     for hw in [*ROAD_STYLE, *sorted(set(road_groups) - set(ROAD_STYLE))]:
         if hw not in road_groups:
@@ -912,8 +1017,15 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
         colour = GAUGE_STYLE.get(key, (OTHER_GAUGE_COLOUR, ""))[0]
         double = (ln.attrs.get("tracks") or 1) >= 2
         tip, pop = _rail_text(ln, year)
-        style = {"color": colour, "weight": 4.0 if double else 2.2, "opacity": 1.0, "offset": ln.offset}
-        rail_groups.setdefault(key, []).append(_feature(ln.coords, {"style": style, "tooltip": tip, "popup": pop}))
+        style = {
+            "color": colour,
+            "weight": 4.0 if double else 2.2,
+            "opacity": 1.0,
+            "offset": ln.offset,
+        }
+        rail_groups.setdefault(key, []).append(
+            _feature(ln.coords, {"style": style, "tooltip": tip, "popup": pop})
+        )
     rail_rows = []
     for key in [*GAUGE_STYLE, "other"]:
         if key not in rail_groups:
@@ -934,9 +1046,21 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
         rb_status_seen.add(status)
         tip, pop = _rail_text(ln, year)
         if status == "open":
-            style = {"color": RB_COLOUR, "weight": 12, "opacity": 0.4, "offset": ln.offset, "lineCap": "round"}
+            style = {
+                "color": RB_COLOUR,
+                "weight": 12,
+                "opacity": 0.4,
+                "offset": ln.offset,
+                "lineCap": "round",
+            }
         else:
-            style = {"color": RB_COLOUR, "weight": 4, "opacity": 1.0, "dashArray": RB_DASH[status], "offset": ln.offset}
+            style = {
+                "color": RB_COLOUR,
+                "weight": 4,
+                "opacity": 1.0,
+                "dashArray": RB_DASH[status],
+                "offset": ln.offset,
+            }
         rb_feats.append(_feature(ln.coords, {"style": style, "tooltip": tip, "popup": pop}))
     yr = f" in {year}" if year else ""
     if rb_feats:
@@ -947,9 +1071,15 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
     if "open" in rb_status_seen:
         rb_rows.append(_legend_row(_swatch_line("#1f5fbf", 4, halo=RB_COLOUR), f"open{_esc(yr)}"))
     if "construction" in rb_status_seen:
-        rb_rows.append(_legend_row(_swatch_line(RB_COLOUR, 4, RB_DASH["construction"]), f"under construction{_esc(yr)}"))
+        rb_rows.append(
+            _legend_row(
+                _swatch_line(RB_COLOUR, 4, RB_DASH["construction"]), f"under construction{_esc(yr)}"
+            )
+        )
     if "planned" in rb_status_seen:
-        rb_rows.append(_legend_row(_swatch_line(RB_COLOUR, 4, RB_DASH["planned"]), f"planned{_esc(yr)}"))
+        rb_rows.append(
+            _legend_row(_swatch_line(RB_COLOUR, 4, RB_DASH["planned"]), f"planned{_esc(yr)}")
+        )
 
     # nodes -----------------------------------------------------------------------------
     gts = set(network.gauge_terminals)
@@ -967,7 +1097,15 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
             d = network.node(node)
             tip, pop = _node_popup(network, node, group)
             props: dict[str, Any] = {
-                "style": {"fill": True, "fillColor": fill, "color": stroke, "radius": radius, "weight": 2, "fillOpacity": 1, "opacity": 1},
+                "style": {
+                    "fill": True,
+                    "fillColor": fill,
+                    "color": stroke,
+                    "radius": radius,
+                    "weight": 2,
+                    "fillOpacity": 1,
+                    "opacity": 1,
+                },
                 "tooltip": tip,
                 "popup": pop,
             }
@@ -981,7 +1119,13 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
             fg = node_layers[layer_name] = folium.FeatureGroup(name=layer_name)
         _geojson(feats, point={"radius": radius}, pane="mob-nodes").add_to(fg)
         node_rows.insert(0, _legend_row(_swatch_circle(fill, stroke, radius), _esc(label)))
-    for name in ["Bases, stations and towns", "Railheads and ramps", "Border crossings", "Ports", "Gauge-change terminals"]:
+    for name in [
+        "Bases, stations and towns",
+        "Railheads and ramps",
+        "Border crossings",
+        "Ports",
+        "Gauge-change terminals",
+    ]:
         if name in node_layers:
             node_layers[name].add_to(m)
 
@@ -1016,7 +1160,9 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
             f"<b>Schematic geometry:</b> {which} sections are drawn as straight lines between "
             "their end nodes (no surveyed line geometry); parallel lines are offset to stay visible."
         )
-    legend.notes.append("Sources: attribution at the bottom right; click a line or a place for its own source.")
+    legend.notes.append(
+        "Sources: attribution at the bottom right; click a line or a place for its own source."
+    )
 
     m.fit_bounds(bounds, padding_top_left=(20, 60), padding_bottom_right=(20, 20))
     _finalise(m)
@@ -1032,7 +1178,9 @@ def _empty_events(events: pd.DataFrame) -> bool:
     return events is None or len(events) == 0
 
 
-def add_flows(m: folium.Map, network: Network, events: pd.DataFrame, *, measure: str = "troops") -> None:
+def add_flows(
+    m: folium.Map, network: Network, events: pd.DataFrame, *, measure: str = "troops"
+) -> None:
     """Draw the volume moved over each section (a "Flows" layer).
 
     Sums ``troops`` (or ``vehicles``) of every ``enter`` event per section id,
@@ -1048,10 +1196,16 @@ def add_flows(m: folium.Map, network: Network, events: pd.DataFrame, *, measure:
         ev = events[events["event"] == "enter"]
         if len(ev):
             totals = (
-                ev.assign(troops=pd.to_numeric(ev["troops"], errors="coerce").fillna(0),
-                          vehicles=pd.to_numeric(ev["vehicles"], errors="coerce").fillna(0))
+                ev.assign(
+                    troops=pd.to_numeric(ev["troops"], errors="coerce").fillna(0),
+                    vehicles=pd.to_numeric(ev["vehicles"], errors="coerce").fillna(0),
+                )
                 .groupby("place")
-                .agg(troops=("troops", "sum"), vehicles=("vehicles", "sum"), movers=("mover", "nunique"))
+                .agg(
+                    troops=("troops", "sum"),
+                    vehicles=("vehicles", "sum"),
+                    movers=("mover", "nunique"),
+                )
                 .reset_index()
             )
     totals = totals[totals["place"].isin(index)]
@@ -1066,14 +1220,24 @@ def add_flows(m: folium.Map, network: Network, events: pd.DataFrame, *, measure:
             f"<b>{_esc(name)}</b><br>{_fmt_int(row.troops)} troops · {_fmt_int(row.vehicles)} vehicles"
             f"<br>{_fmt_int(row.movers)} movers (both directions)<br><span style='color:#888'>{_esc(ln.section)}</span>"
         )
-        style = {"color": FLOW_COLOUR, "weight": weight, "opacity": 0.75, "offset": ln.offset, "lineCap": "round"}
+        style = {
+            "color": FLOW_COLOUR,
+            "weight": weight,
+            "opacity": 0.75,
+            "offset": ln.offset,
+            "lineCap": "round",
+        }
         feats.append(_feature(ln.coords, {"style": style, "tooltip": tip}))
     _geojson(feats).add_to(fg)
     fg.add_to(m)
-    rows = [
-        _legend_row(_swatch_line(FLOW_COLOUR, 3), f"{_fmt_int(peak / 8)} {measure}"),
-        _legend_row(_swatch_line(FLOW_COLOUR, 10), f"{_fmt_int(peak)} {measure} (largest)"),
-    ] if peak > 0 else [_legend_row(_swatch_line(FLOW_COLOUR, 3), "no section entered")]
+    rows = (
+        [
+            _legend_row(_swatch_line(FLOW_COLOUR, 3), f"{_fmt_int(peak / 8)} {measure}"),
+            _legend_row(_swatch_line(FLOW_COLOUR, 10), f"{_fmt_int(peak)} {measure} (largest)"),
+        ]
+        if peak > 0
+        else [_legend_row(_swatch_line(FLOW_COLOUR, 3), "no section entered")]
+    )
     st.legend.sections.append(_LegendSection(f"Flows: {measure} moved per section", rows))
     _finalise(m)
 
@@ -1093,11 +1257,15 @@ def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame) 
         b = bottlenecks.copy()
         for col in ("mean_wait_h", "max_wait_h", "utilisation"):
             b[col] = pd.to_numeric(b.get(col), errors="coerce")
-        top = b.sort_values(["mean_wait_h", "utilisation"], ascending=False, na_position="last").head(TOP_BOTTLENECKS)
+        top = b.sort_values(
+            ["mean_wait_h", "utilisation"], ascending=False, na_position="last"
+        ).head(TOP_BOTTLENECKS)
     line_feats, point_feats = [], []
-    worst = float(top["mean_wait_h"].max()) if len(top) and top["mean_wait_h"].notna().any() else 0.0
+    worst = (
+        float(top["mean_wait_h"].max()) if len(top) and top["mean_wait_h"].notna().any() else 0.0
+    )
     rank = {r: i + 1 for i, r in enumerate(top["resource"])} if len(top) else {}
-    for place, rows in (top.groupby("place", sort=False) if len(top) else []):
+    for place, rows in top.groupby("place", sort=False) if len(top) else []:
         place = str(place)
         lead = rows.iloc[0]
         table = "".join(
@@ -1119,18 +1287,38 @@ def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame) 
         scale = wait / worst if worst > 0 else 0.0
         if network.has_node(place):
             d = network.node(place)
-            style = {"fill": True, "radius": 11 + 14 * scale, "color": BOTTLENECK_COLOUR, "weight": 4, "fillColor": BOTTLENECK_COLOUR,
-                     "fillOpacity": 0.25, "opacity": 0.95}
-            point_feats.append(_feature([d["x"], d["y"]], {"style": style, "tooltip": tip, "popup": popup}, "Point"))
+            style = {
+                "fill": True,
+                "radius": 11 + 14 * scale,
+                "color": BOTTLENECK_COLOUR,
+                "weight": 4,
+                "fillColor": BOTTLENECK_COLOUR,
+                "fillOpacity": 0.25,
+                "opacity": 0.95,
+            }
+            point_feats.append(
+                _feature(
+                    [d["x"], d["y"]], {"style": style, "tooltip": tip, "popup": popup}, "Point"
+                )
+            )
         elif place in index:
             ln = index[place]
-            style = {"color": BOTTLENECK_COLOUR, "weight": 9 + 10 * scale, "opacity": 0.55, "offset": ln.offset, "lineCap": "round"}
+            style = {
+                "color": BOTTLENECK_COLOUR,
+                "weight": 9 + 10 * scale,
+                "opacity": 0.55,
+                "offset": ln.offset,
+                "lineCap": "round",
+            }
             line_feats.append(_feature(ln.coords, {"style": style, "tooltip": tip, "popup": popup}))
     _geojson(line_feats, pane="mob-bottlenecks").add_to(fg)
     _geojson(point_feats, point={"radius": 12}, pane="mob-bottlenecks").add_to(fg)
     fg.add_to(m)
     rows = [
-        _legend_row(_swatch_circle("#f8c9c9", BOTTLENECK_COLOUR, 6, 3), f"top {TOP_BOTTLENECKS} waits at a node (larger = longer)"),
+        _legend_row(
+            _swatch_circle("#f8c9c9", BOTTLENECK_COLOUR, 6, 3),
+            f"top {TOP_BOTTLENECKS} waits at a node (larger = longer)",
+        ),
         _legend_row(_swatch_line(BOTTLENECK_COLOUR, 8), "waits on a section"),
     ]
     st.legend.sections.append(_LegendSection("Bottlenecks (mean wait)", rows))
@@ -1146,7 +1334,9 @@ def _cumulative(coords: Sequence[tuple[float, float]]) -> list[float]:
     return out
 
 
-def _along(coords: Sequence[tuple[float, float]], cum: Sequence[float], frac: float) -> tuple[float, float]:
+def _along(
+    coords: Sequence[tuple[float, float]], cum: Sequence[float], frac: float
+) -> tuple[float, float]:
     if len(coords) == 1 or cum[-1] <= 0:
         return coords[0]
     target = max(0.0, min(1.0, frac)) * cum[-1]
@@ -1169,7 +1359,9 @@ class _Track:
     start: float
     arrive: float | None = None
     # (t0, t1, coords, cum) for a run; (t, t, [point], [0]) for a fix at a node
-    steps: list[tuple[float, float, list[tuple[float, float]], list[float]]] = field(default_factory=list)
+    steps: list[tuple[float, float, list[tuple[float, float]], list[float]]] = field(
+        default_factory=list
+    )
 
     def position(self, t: float) -> tuple[float, float] | None:
         if t < self.start or not self.steps:
@@ -1206,7 +1398,9 @@ def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
     ev = ev.dropna(subset=["time"]).sort_values(["time", "_order"], kind="stable")
     tracks = []
     for mover, g in ev.groupby("mover", sort=True):
-        recs = list(g[["time", "event", "place", "unit", "mode"]].itertuples(index=False, name=None))
+        recs = list(
+            g[["time", "event", "place", "unit", "mode"]].itertuples(index=False, name=None)
+        )
         modes = [str(r[4]) for r in recs if str(r[4] or "")]
         tr = _Track(str(mover), str(recs[0][3]), modes[0] if modes else "", float(recs[0][0]))
         node: str | None = None
@@ -1217,12 +1411,24 @@ def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
                 choice = next((c for c in cands if c[0] == node), None)
                 if choice is None:  # no known start: head for the next node mentioned
                     nxt = next(
-                        (str(r[2]) for r in recs[i + 1 :] if network.has_node(str(r[2] or "")) or (r[1] == "enter" and str(r[2]) in runs)),
+                        (
+                            str(r[2])
+                            for r in recs[i + 1 :]
+                            if network.has_node(str(r[2] or ""))
+                            or (r[1] == "enter" and str(r[2]) in runs)
+                        ),
                         None,
                     )
-                    ends = {nxt} if nxt and network.has_node(nxt) else {e for c in runs.get(nxt or "", []) for e in c[:2]}
+                    ends = (
+                        {nxt}
+                        if nxt and network.has_node(nxt)
+                        else {e for c in runs.get(nxt or "", []) for e in c[:2]}
+                    )
                     choice = next((c for c in cands if c[1] in ends), cands[0])
-                t1 = next((float(r[0]) for r in recs[i + 1 :] if r[1] == "leave" and str(r[2]) == place), None)
+                t1 = next(
+                    (float(r[0]) for r in recs[i + 1 :] if r[1] == "leave" and str(r[2]) == place),
+                    None,
+                )
                 if t1 is None:
                     t1 = next((float(r[0]) for r in recs[i + 1 :]), float(t))
                 coords = choice[2]
@@ -1230,7 +1436,11 @@ def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
                 node = choice[1]
             elif network.has_node(place) and event != "leave":
                 d = network.node(place)
-                if event in ("request", "acquire", "release") and node is not None and place != node:
+                if (
+                    event in ("request", "acquire", "release")
+                    and node is not None
+                    and place != node
+                ):
                     continue  # a resource somewhere else (e.g. a border ahead): not where the mover is
                 node = place
                 pt = (float(d["x"]), float(d["y"]))
@@ -1263,9 +1473,17 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     """
     st = _state(m)
     tracks = _tracks(network, events) if not _empty_events(events) else []
-    times = pd.to_numeric(events["time"], errors="coerce") if not _empty_events(events) else pd.Series(dtype=float)
+    times = (
+        pd.to_numeric(events["time"], errors="coerce")
+        if not _empty_events(events)
+        else pd.Series(dtype=float)
+    )
     arrivals = [tr.arrive for tr in tracks if tr.arrive is not None]
-    end = max(arrivals) if arrivals else (float(times.max()) if len(times) and times.notna().any() else 0.0)
+    end = (
+        max(arrivals)
+        if arrivals
+        else (float(times.max()) if len(times) and times.notna().any() else 0.0)
+    )
     end = max(end, 0.0)
     step = PLAYBACK_STEP_H
     while end / step > PLAYBACK_MAX_FRAMES:
@@ -1284,7 +1502,10 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
             pos.append([i, round(p[1], 5), round(p[0], 5), arrived])
         frames.append([round(t, 3), _day_label(t), pos])
     movers = [
-        [tr.mode if tr.mode in MOVER_STYLE else "", f"<b>{_esc(tr.mover)}</b><br>unit {_esc(tr.unit)} · {_esc(tr.mode or 'unit')}"]
+        [
+            tr.mode if tr.mode in MOVER_STYLE else "",
+            f"<b>{_esc(tr.mover)}</b><br>unit {_esc(tr.unit)} · {_esc(tr.mode or 'unit')}",
+        ]
         for tr in tracks
     ]
     fg = folium.FeatureGroup(name="Playback")
@@ -1293,11 +1514,11 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     m.get_root().html.add_child(
         _Raw(
             f'<div class="mob-box mob-playback" id="{box_id}" data-frame="0">'
-            '<button type="button" class="mob-pb-first" title="First">&#9198;</button>'
-            '<button type="button" class="mob-pb-prev" title="Back one step">&#9664;&#9664;</button>'
-            '<button type="button" class="mob-pb-play" title="Play / pause">&#9654;</button>'
-            '<button type="button" class="mob-pb-next" title="Forward one step">&#9654;&#9654;</button>'
-            '<button type="button" class="mob-pb-last" title="Last arrival">&#9197;</button>'
+            '<button type="button" class="mob-pb-first" title="Start (D+0)">|&#9664;</button>'
+            '<button type="button" class="mob-pb-prev" title="Back one step">&#9664;</button>'
+            '<button type="button" class="mob-pb-play" title="Play / pause">&#9654; Play</button>'
+            '<button type="button" class="mob-pb-next" title="Forward one step">&#9654;</button>'
+            '<button type="button" class="mob-pb-last" title="Last arrival">&#9654;|</button>'
             f'<input type="range" class="mob-pb-slider" min="0" max="{len(frames) - 1}" value="0" step="1" aria-label="time">'
             '<span class="mob-pb-time">D+0 00:00</span><span class="mob-pb-count"></span></div>'
         ),
@@ -1333,10 +1554,10 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     label.textContent = frame[1];
     count.textContent = moving + ' under way · ' + arrived + ' arrived';
   }
-  function stop() { if (timer) { clearInterval(timer); timer = null; } play.innerHTML = '&#9654;'; }
+  function stop() { if (timer) { clearInterval(timer); timer = null; } play.innerHTML = '&#9654; Play'; }
   function start() {
     if (current >= data.frames.length - 1) { show(0); }
-    play.innerHTML = '&#10074;&#10074;';
+    play.innerHTML = '&#10074;&#10074; Pause';
     timer = setInterval(function () { if (current >= data.frames.length - 1) { stop(); } else { show(current + 1); } }, 350);
   }
   play.addEventListener('click', function () { if (timer) { stop(); } else { start(); } });
@@ -1350,12 +1571,23 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     )
     fg.add_child(_Script(code))
     rows = [
-        _legend_row(_swatch_circle(MOVER_STYLE["rail"]["fillColor"], "#111111", 5.5, 2.5), "train (rail mover)"),
-        _legend_row(_swatch_circle(MOVER_STYLE["road"]["fillColor"], "#111111", 5, 1.5), "march unit (road mover)"),
-        _legend_row(_swatch_circle(ARRIVED_STYLE["fillColor"], ARRIVED_STYLE["color"], 4, 1), "arrived"),
+        _legend_row(
+            _swatch_circle(MOVER_STYLE["rail"]["fillColor"], "#ffffff", 6, 2), "train (rail mover)"
+        ),
+        _legend_row(
+            _swatch_circle(MOVER_STYLE["road"]["fillColor"], "#111111", 6, 2),
+            "march unit (road mover)",
+        ),
+        _legend_row(
+            _swatch_circle(ARRIVED_STYLE["fillColor"], ARRIVED_STYLE["color"], 4, 1), "arrived"
+        ),
     ]
     st.legend.sections.append(
-        _LegendSection("Playback", rows, note=f"{len(tracks)} movers, every {step:g} h to {_esc(_day_label(end))}")
+        _LegendSection(
+            "Playback",
+            rows,
+            note=f"{len(tracks)} movers, every {step:g} h to {_esc(_day_label(end))}",
+        )
     )
     _finalise(m)
 

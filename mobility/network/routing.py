@@ -199,6 +199,7 @@ class Router:
         net, f = self.network, self.factors
         nodes = net.node_ids
         self.nodes = nodes
+        self.node_gauges = {n: net.gauges_at(n) for n in nodes}
         self.node_index = {n: i for i, n in enumerate(nodes)}
         nn = len(nodes)
         self._n_states = nn * len(LAYERS)
@@ -244,7 +245,7 @@ class Router:
             for a, b in (("rail1435", "rail1520"), ("rail1520", "rail1435")):
                 add(st(n, a), st(n, b), GAUGE_CHANGE, 0.0, 0.0, ref=f"{n}:{method}")
         for n in net.transfer_nodes:
-            for g in net.gauges_at(n) & set(GAUGES):
+            for g in self.node_gauges[n] & set(GAUGES):
                 add(st(n, f"rail{g}"), st(n, "road"), TRANSFER, 0.0, 0.0, ref=n)
                 add(st(n, "road"), st(n, f"rail{g}"), TRANSFER, 0.0, 0.0, ref=n)
 

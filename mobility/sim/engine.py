@@ -85,7 +85,8 @@ class Model:
         self._node_targets = {d.node for d in scenario.disruptions if d.node}
         self.priority = scenario.policies.convoy_priority
         self.servers: dict[str, Server] = {}
-        self.committed: dict[str, int] = {}  # trains routed through each gauge terminal and not yet through
+        self.committed: dict[str, int] = {}
+        self._heads: dict[tuple, tuple[float, str | None]] = {}  # trains routed through each gauge terminal and not yet through
         r = scenario.resources
         self.wagons = {g: Pool(self.env, self.log, f"wagons:{g}", "wagons", f"pool:{g}", getattr(r, f"wagons_{g}"))
                        for g in GAUGES}
@@ -270,10 +271,22 @@ class Model:
 
     def _to_railhead(self, router: Router, start: str, destination: str, train: Mover,
                      convoy: Mover) -> tuple[float, str | None]:
-        """Quickest railhead on ``train``'s gauge from ``start``, counting the road leg after it."""
+        """Quickest railhead on ``train``'s gauge from ``start``, counting the road leg after it.
+
+        Static for one router, so memoised: many trains ask the same question.
+        """
+        key = (id(router), start, destination, train, convoy)
+        hit = self._heads.get(key)
+        if hit is None:
+            hit = self._heads[key] = self._find_railhead(router, start, destination, train, convoy)
+        return hit
+
+    def _find_railhead(self, router: Router, start: str, destination: str, train: Mover,
+                       convoy: Mover) -> tuple[float, str | None]:
         net = router.network
-        heads = [n for n in net.transfer_nodes if train.gauge in net.gauges_at(n)]
-        if destination in net.rail and train.gauge in net.gauges_at(destination):
+        gauges = router.node_gauges
+        heads = [n for n in net.transfer_nodes if train.gauge in gauges[n]]
+        if destination in net.rail and train.gauge in gauges[destination]:
             heads.append(destination)
         best: tuple[float, str | None] = (math.inf, None)
         for head in heads:
