@@ -16,16 +16,20 @@ as it stands now, without those overrides.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from mobility.errors import MobilityError
 from mobility.network.model import Network
 from mobility.scenario import Scenario
+
+if TYPE_CHECKING:
+    import folium
+
+    from mobility.simulation import SimulationResult
 
 TOP_BOTTLENECKS = 10
 RUN_FILES = ("events.parquet", "summary.json")
@@ -37,7 +41,7 @@ def map_title(name: str, network: str, year: int | None) -> str:
 
 
 def compose_map(network: Network, events: pd.DataFrame, bottlenecks: pd.DataFrame, tiers: pd.DataFrame, *,
-                name: str, year: int | None, tiles: bool = False) -> Any:
+                name: str, year: int | None, tiles: bool = False) -> folium.Map:
     """The briefing map from its parts.
 
     Parameters
@@ -70,7 +74,7 @@ def compose_map(network: Network, events: pd.DataFrame, bottlenecks: pd.DataFram
     return m
 
 
-def result_map(result: Any, *, tiles: bool = False) -> Any:
+def result_map(result: SimulationResult, *, tiles: bool = False) -> folium.Map:
     """The briefing map of a run: network, flows, top bottlenecks, playback, tier table.
 
     Parameters
@@ -210,7 +214,7 @@ def check_sections(events: pd.DataFrame, network: Network, *, where: str) -> Non
                             "the run; run the scenario again")
 
 
-def run_map(run: RunData | str | Path, *, tiles: bool = False) -> Any:
+def run_map(run: RunData | str | Path, *, tiles: bool = False) -> folium.Map:
     """The briefing map rebuilt from a run folder (or a :class:`RunData`)."""
     if not isinstance(run, RunData):
         run = load_run(run)
@@ -227,7 +231,3 @@ def scenario_yaml(scenario: Scenario) -> str:
             if scenario.source_file else "# The scenario exactly as run; written by mobility.\n")
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
-
-def is_nan(x: Any) -> bool:
-    """True for None and float NaN."""
-    return x is None or (isinstance(x, float) and math.isnan(x))

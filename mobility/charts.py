@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 import os
-import textwrap
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
+if TYPE_CHECKING:
+    from mobility.simulation import SimulationResult
+
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 MODE_COLOURS = {"rail": "#0072B2", "road": "#E69F00", "mixed": "#CC79A7", "": "#999999"}
-STATUS_COLOURS = {"met": "#1B7837", "late": "#D55E00", "not met": "#B2182B"}
+STATUS_COLOURS = {"met": "#1B7837", "late": "#D55E00", "not met": "#B2182B", "beyond run": "#666666"}
 INK = "#222222"
 MUTED = "#666666"
 CLOSED = "#08306B"
@@ -42,7 +45,11 @@ NOTE_PT = 13
 # -- tier status ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TierStatus:
-    """How one NFM tier went: ``status`` is ``met``, ``late`` or ``not met``."""
+    """How one NFM tier went: ``status`` is ``met``, ``late``, ``not met`` or ``beyond run``.
+
+    ``beyond run``: the tier's day is after the run's horizon and the troops had
+    not closed by then, so the run cannot say whether the tier is met.
+    """
 
     day: int
     required: int
@@ -51,6 +58,7 @@ class TierStatus:
     shortfall: int
     status: str
     days_late: float
+    horizon: int | None = None
 
     @property
     def text(self) -> str:
@@ -59,33 +67,47 @@ class TierStatus:
             return f"met (D+{self.met_day:.0f})"
         if self.status == "late":
             return f"{self.days_late:.0f} days late (met D+{self.met_day:.0f})"
+        if self.status == "beyond run":
+            return f"open: the run ends D+{self.horizon} with {self.closed:,} closed"
         return f"not met: short {self.shortfall:,}"
 
 
-def tier_statuses(tiers: pd.DataFrame) -> list[TierStatus]:
-    """Read a tier table (``day, required, closed, met_day, shortfall``) into statuses."""
+def tier_statuses(tiers: pd.DataFrame, horizon: int | None = None) -> list[TierStatus]:
+    """Read a tier table (``day, required, closed, met_day, shortfall``) into statuses.
+
+    Parameters
+    ----------
+    tiers
+        ``SimulationResult.tiers`` (or the ``tiers`` of ``summary.json``).
+    horizon
+        The run's last day: a tier after it, not yet met, is ``beyond run``.
+    """
     out = []
     for r in tiers.to_dict("records"):
         met = float(r["met_day"]) if r["met_day"] is not None else math.nan
-        if math.isnan(met):
+        if math.isnan(met) and horizon is not None and r["day"] > horizon:
+            status, late = "beyond run", math.nan
+        elif math.isnan(met):
             status, late = "not met", math.nan
         elif met <= r["day"]:
             status, late = "met", 0.0
         else:
             status, late = "late", met - r["day"]
         out.append(TierStatus(int(r["day"]), int(r["required"]), int(r["closed"]), met,
-                              int(r["shortfall"]), status, late))
+                              int(r["shortfall"]), status, late, horizon))
     return out
 
 
-def headline(tiers: pd.DataFrame) -> str:
+def headline(tiers: pd.DataFrame, horizon: int | None = None) -> str:
     """One line on the tiers: ``D+10 tier 7 days late · D+30 tier 8 days late · D+180 tier met``."""
     parts = []
-    for s in tier_statuses(tiers):
+    for s in tier_statuses(tiers, horizon):
         if s.status == "met":
             parts.append(f"D+{s.day} tier met")
         elif s.status == "late":
             parts.append(f"D+{s.day} tier {s.days_late:.0f} days late")
+        elif s.status == "beyond run":
+            parts.append(f"D+{s.day} tier after the run's end (D+{horizon})")
         else:
             parts.append(f"D+{s.day} tier not met (short {s.shortfall:,})")
     return " · ".join(parts)
@@ -208,7 +230,7 @@ def _titles(fig: Figure, title: str, subtitle: str = "", *, top: float = 0.97) -
     fig.text(0.012, top, title, fontsize=TITLE_PT, fontweight="bold", color=INK, va="top", ha="left")
     if subtitle:
         fig.text(0.012, top - 0.45 / fig.get_figheight(), subtitle, fontsize=SUBTITLE_PT,
-                 color="#444444", va="top", ha="left")
+                 color="#333333", va="top", ha="left", linespacing=1.35)
 
 
 def _day_axis(ax: Any, horizon: int) -> None:
@@ -222,7 +244,7 @@ def _thousands(x: float, _pos: Any = None) -> str:
 
 
 # -- closure -----------------------------------------------------------------------------------
-def closure_chart(result: Any, bands: pd.DataFrame | None = None) -> Figure:
+def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None) -> Figure:
     """Troops closed by day against the NATO Force Model targets.
 
     Parameters
@@ -243,9 +265,9 @@ def closure_chart(result: Any, bands: pd.DataFrame | None = None) -> Figure:
     sc = result.scenario
     closure = result.closure
     horizon = int(sc.horizon_days)
-    statuses = tier_statuses(result.tiers)
+    statuses = tier_statuses(result.tiers, horizon)
     fig = _figure(12, 6.75)
-    ax = fig.add_axes((0.10, 0.11, 0.80, 0.74))
+    ax = fig.add_axes((0.10, 0.11, 0.80, 0.69))
     _clean_axes(ax)
 
     if bands is not None and len(bands):
@@ -276,8 +298,19 @@ def closure_chart(result: Any, bands: pd.DataFrame | None = None) -> Figure:
     reading = sc.targets.reading
     share = sc.targets.theatre_share
     ax.legend(handles=_closure_legend(ax, reading, share), loc="upper left", fontsize=NOTE_PT, frameon=False)
-    _titles(fig, f"{sc.name}: troops closed against the NATO Force Model", headline(result.tiers))
+    sub = headline(result.tiers, horizon)
+    waits = _top_waits(result, 3)
+    if waits:
+        sub += "\nlongest waits: " + "; ".join(waits)
+    _titles(fig, f"{sc.name}: troops closed against the NATO Force Model", sub)
     return fig
+
+
+def _top_waits(result: Any, n: int) -> list[str]:
+    bn = result.bottlenecks
+    bn = bn[bn["total_wait_h"] > 0].head(n)
+    net = getattr(result, "network", None)
+    return [resource_label(r["resource"], r["kind"], r["place"], net) for r in bn.to_dict("records")]
 
 
 def _target_steps(statuses: list[TierStatus], horizon: int) -> tuple[list[float], list[float]]:
@@ -315,8 +348,9 @@ def _annotate_tier(ax: Any, s: TierStatus, horizon: int) -> None:
         x = s.met_day
     elif s.status == "not met":  # the gap between what closed and what was required
         ax.plot([s.day, s.day], [s.closed, s.required], color=colour, lw=4, solid_capstyle="butt", zorder=5)
-    # below and right of the point: the closure curve is above it there (it has met or not reached it)
-    right_side = x < horizon * 0.72
+    # below and right of the point: the closure curve is above it there (it met the tier later or
+    # earlier); for a tier not met, left of the gap: the curve is below what had closed by then
+    right_side = x < horizon * 0.72 and s.status != "not met"
     ax.annotate(f"D+{s.day}: {s.required:,} required\n{s.text}", (x, s.required),
                 xytext=(12 if right_side else -12, -10), textcoords="offset points", fontsize=NOTE_PT,
                 color=colour, fontweight="bold", ha="left" if right_side else "right", va="top", zorder=7)
@@ -333,7 +367,7 @@ _MODE_WORDS = {"rail": "rail", "road": "road", "mixed": "mixed: trains and road 
 
 
 # -- gantt ---------------------------------------------------------------------------------------
-def gantt_chart(result: Any, *, late_days: float = 2.0) -> Figure:
+def gantt_chart(result: SimulationResult, *, late_days: float = 2.0) -> Figure:
     """One bar per unit from its ready day to its closed day, coloured by how it moved.
 
     Parameters
@@ -374,7 +408,7 @@ def gantt_chart(result: Any, *, late_days: float = 2.0) -> Figure:
     net = getattr(result, "network", None)
     for i, r in units.iterrows():
         _gantt_note(ax, i, r, late_days, horizon, net)
-    for s in tier_statuses(result.tiers):
+    for s in tier_statuses(result.tiers, horizon):
         if s.day <= horizon:
             ax.axvline(s.day, color=STATUS_COLOURS[s.status], lw=1.4, ls=":", zorder=0)
             ax.text(s.day, -0.8, f"D+{s.day}", ha="center", va="bottom", fontsize=NOTE_PT - 1,
@@ -416,7 +450,7 @@ def _gantt_note(ax: Any, i: int, r: pd.Series, late_days: float, horizon: int, n
 
 
 # -- bottlenecks -------------------------------------------------------------------------------
-def bottleneck_chart(result: Any, n: int = 10) -> Figure:
+def bottleneck_chart(result: SimulationResult, n: int = 10) -> Figure:
     """Where forces waited: utilisation and waits of the ``n`` resources with most total wait.
 
     Parameters
@@ -520,6 +554,7 @@ def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are for sharing
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

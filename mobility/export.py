@@ -22,12 +22,19 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import geopandas as gpd
 import pandas as pd
 
 from mobility.network.model import CRS, Network
+
+if TYPE_CHECKING:
+    from mobility.briefing import RunData
+    from mobility.simulation import SimulationResult
+
+Source = Union["SimulationResult", "RunData", str, os.PathLike]
+"""What the exports take: a result, a run read back, or a run folder."""
 
 FLOW_COLUMNS = ["section", "mode", "name", "u", "v", "length_km", "troops", "vehicles", "movers",
                 "requests", "mean_wait_h", "max_wait_h", "total_wait_h", "utilisation"]
@@ -35,7 +42,7 @@ WAIT_COLUMNS = ["resources", "requests", "mean_wait_h", "max_wait_h", "total_wai
 CSV_FILES = ("events.csv", "closure.csv", "units.csv", "bottlenecks.csv", "flows.csv")
 
 
-def _run(source: Any) -> Any:
+def _run(source: Source) -> Any:
     """A result-like object (``events``, ``network``, ``bottlenecks``, ...) from a result or a folder."""
     if isinstance(source, (str, os.PathLike)):
         from mobility.briefing import load_run
@@ -130,7 +137,7 @@ def node_waits(network: Network, bottlenecks: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry="geometry", crs=CRS)
 
 
-def gpkg_layers(source: Any) -> dict[str, gpd.GeoDataFrame]:
+def gpkg_layers(source: Source) -> dict[str, gpd.GeoDataFrame]:
     """The layers :func:`export_gpkg` writes: ``rail``, ``road``, ``nodes``, ``flows``."""
     from mobility.network.io import sections_gdf
 
@@ -141,7 +148,7 @@ def gpkg_layers(source: Any) -> dict[str, gpd.GeoDataFrame]:
             "flows": section_flows(net, run.events, run.bottlenecks)}
 
 
-def export_gpkg(source: Any, path: str | Path) -> Path:
+def export_gpkg(source: Source, path: str | Path) -> Path:
     """Write a run as a GeoPackage (layers ``rail``, ``road``, ``nodes``, ``flows``), atomically.
 
     Parameters
@@ -176,7 +183,7 @@ def _atomic_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def csv_tables(source: Any) -> dict[str, Callable[[], pd.DataFrame]]:
+def csv_tables(source: Source) -> dict[str, Callable[[], pd.DataFrame]]:
     """The tables :func:`export_csv` writes, by file name (each built when called)."""
     run = _run(source)
 
@@ -194,7 +201,7 @@ def csv_tables(source: Any) -> dict[str, Callable[[], pd.DataFrame]]:
             "bottlenecks.csv": lambda: run.bottlenecks, "flows.csv": flows}
 
 
-def export_csv(source: Any, folder: str | Path) -> list[Path]:
+def export_csv(source: Source, folder: str | Path) -> list[Path]:
     """Write ``events.csv``, ``closure.csv``, ``units.csv``, ``bottlenecks.csv``, ``flows.csv``.
 
     Parameters

@@ -23,6 +23,7 @@ The event log follows ``docs/event-log.md``.
 from __future__ import annotations
 
 import base64
+import bisect
 import html
 import json
 import math
@@ -115,6 +116,7 @@ MOVER_STYLE = {
     "": {"color": "#111111", "fillColor": "#adb5bd", "weight": 1.5, "radius": 5.0},
 }
 ARRIVED_STYLE = {"color": "#495057", "fillColor": "#ced4da", "weight": 1, "radius": 4.0}
+PLAYBACK_STATES = ("rail", "road", "")  # then 3: arrived
 TOP_BOTTLENECKS = 10
 PLAYBACK_STEP_H = 6.0
 PLAYBACK_MAX_FRAMES = 240
@@ -162,13 +164,13 @@ CSS = """
 .mob-country { color: #7a7266; font: bold 13px/1 "Helvetica Neue", Arial, sans-serif; letter-spacing: 3px;
   text-align: center; white-space: nowrap; pointer-events: none; }
 .leaflet-container.mob-map .leaflet-control-attribution { font-size: 10px; max-width: 55vw; }
-.mob-playback { bottom: 58px; left: 50%; transform: translateX(-50%); padding: 6px 10px;
+.mob-playback { bottom: 58px; left: 295px; padding: 6px 10px;
   display: flex; align-items: center; gap: 6px; }
 .mob-playback button { font-size: 13px; min-width: 32px; height: 26px; cursor: pointer; white-space: nowrap; }
 .mob-playback button.mob-pb-play { min-width: 78px; }
-.mob-playback input[type=range] { width: 260px; }
+.mob-playback input[type=range] { width: 220px; }
 .mob-pb-time { font-weight: bold; font-size: 14px; min-width: 96px; text-align: center; }
-.mob-pb-count { color: #555; min-width: 150px; }
+.mob-pb-count { color: #555; min-width: 140px; font-size: 11.5px; }
 """
 
 
@@ -778,13 +780,13 @@ def _node_popup(network: Network, node: str, group: str) -> tuple[str, str]:
         )
     body.append(f"<span style='color:#888'>id {_esc(node)}</span>")
     tooltip = head + (f"<br>{len(terms)} terminal(s)" if terms else "")
-    return tooltip, '<div class="mob-popup">' + "<br>".join(body) + "</div>"
+    return tooltip, '<div class="mob-popup">' + "".join(f"<div>{b}</div>" for b in body) + "</div>"
 
 
 LABEL_ZOOMS = (5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 9.0, 10.0)
 LABEL_PRIORITY = {
     "gauge_terminal": 0,
-    "port": 1,
+    "port": 2,
     "border_crossing": 2,
     "railhead": 3,
     "base": 3,
@@ -819,10 +821,10 @@ def _place_labels(network: Network, groups: dict[str, str]) -> dict[str, tuple[s
 
     Gauge-change terminals are always labelled, on the side that hits the
     fewest markers and labels over all zooms. The others go greedily, most
-    important first (ports and hubs, border crossings, railheads, bases,
+    important first (hubs, then ports and border crossings, railheads, bases,
     the rest): each takes the lowest zoom (and a side) at which, at that zoom
     and every closer one, it overlaps no label already shown and no other
-    node's marker (ports and hubs may run under lesser markers in the
+    node's marker (hubs may run under lesser markers in the
     overview, below zoom 7). The map hides each label below its zoom.
     """
 
@@ -950,7 +952,10 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
 
     # base layer -------------------------------------------------------------------
     if tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(m)
+        # plain-text attribution: no link in the page (the tile images are the only online part)
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap (online)", attr="© OpenStreetMap contributors"
+        ).add_to(m)
     basemap = folium.FeatureGroup(name="Borders (Natural Earth)", control=False)
     land_style = {
         "fillColor": "#f3efe6",
@@ -1230,15 +1235,17 @@ def add_flows(
         feats.append(_feature(ln.coords, {"style": style, "tooltip": tip}))
     _geojson(feats).add_to(fg)
     fg.add_to(m)
+    # width = 2 + 16 x volume / peak: the swatches show widths 4 and 12
     rows = (
         [
-            _legend_row(_swatch_line(FLOW_COLOUR, 3), f"{_fmt_int(peak / 8)} {measure}"),
-            _legend_row(_swatch_line(FLOW_COLOUR, 10), f"{_fmt_int(peak)} {measure} (largest)"),
+            _legend_row(_swatch_line(FLOW_COLOUR, 4), f"{_fmt_int(peak / 8)} {measure}"),
+            _legend_row(_swatch_line(FLOW_COLOUR, 12), f"{_fmt_int(peak * 10 / 16)} {measure}"),
         ]
         if peak > 0
         else [_legend_row(_swatch_line(FLOW_COLOUR, 3), "no section entered")]
     )
-    st.legend.sections.append(_LegendSection(f"Flows: {measure} moved per section", rows))
+    note = f"most on one section: {_fmt_int(peak)} {measure} (both directions)" if peak > 0 else ""
+    st.legend.sections.append(_LegendSection(f"Flows: {measure} moved per section", rows, note))
     _finalise(m)
 
 
@@ -1358,26 +1365,30 @@ class _Track:
     mode: str
     start: float
     arrive: float | None = None
+    troops: int = 0
+    vehicles: int = 0
     # (t0, t1, coords, cum) for a run; (t, t, [point], [0]) for a fix at a node
     steps: list[tuple[float, float, list[tuple[float, float]], list[float]]] = field(
         default_factory=list
     )
+    _t0: list[float] = field(default_factory=list, repr=False)
 
     def position(self, t: float) -> tuple[float, float] | None:
+        """Where the mover is at ``t`` (lon, lat); None before its first event."""
         if t < self.start or not self.steps:
             return None
-        current = None
-        for t0, t1, coords, cum in self.steps:
-            if t0 > t:
-                break
-            current = (t0, t1, coords, cum)
-        if current is None:
-            # before the first fix: at the start of the first step
+        k = bisect.bisect_right(self._starts(), t) - 1
+        if k < 0:  # before the first fix: at the start of the first step
             return self.steps[0][2][0]
-        t0, t1, coords, cum = current
+        t0, t1, coords, cum = self.steps[k]
         if t >= t1 or t1 <= t0:
             return coords[-1]
         return _along(coords, cum, (t - t0) / (t1 - t0))
+
+    def _starts(self) -> list[float]:
+        if len(self._t0) != len(self.steps):
+            self._t0[:] = [step[0] for step in self.steps]
+        return self._t0
 
 
 def _directed_runs(network: Network) -> dict[str, list[tuple[str, str, list[tuple[float, float]]]]]:
@@ -1491,23 +1502,28 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     frame_times = [k * step for k in range(int(math.floor(end / step + 1e-9)) + 1)]
     if frame_times[-1] < end - 1e-9:
         frame_times.append(end)
+    # Movers at the same spot in the same state are one circle (bigger with more
+    # movers): [lat, lon, state, movers, troops, vehicles, [unit indexes]], state
+    # 0 rail / 1 road / 2 other under way, 3 arrived (grey, at the destination).
+    units = sorted({tr.unit for tr in tracks})
+    unit_index = {u: i for i, u in enumerate(units)}
     frames = []
     for t in frame_times:
-        pos = []
-        for i, tr in enumerate(tracks):
-            p = tr.position(t)
+        spots: dict[tuple[float, float, int], list[Any]] = {}
+        for tr in tracks:
+            arrived = tr.arrive is not None and t >= tr.arrive
+            p = tr.position(tr.arrive if arrived else t)  # type: ignore[arg-type]
             if p is None:
                 continue
-            arrived = 1 if tr.arrive is not None and t >= tr.arrive else 0
-            pos.append([i, round(p[1], 5), round(p[0], 5), arrived])
-        frames.append([round(t, 3), _day_label(t), pos])
-    movers = [
-        [
-            tr.mode if tr.mode in MOVER_STYLE else "",
-            f"<b>{_esc(tr.mover)}</b><br>unit {_esc(tr.unit)} · {_esc(tr.mode or 'unit')}",
-        ]
-        for tr in tracks
-    ]
+            state = 3 if arrived else PLAYBACK_STATES.index(tr.mode if tr.mode in PLAYBACK_STATES else "")
+            key = (round(p[1], 4), round(p[0], 4), state)
+            spot = spots.setdefault(key, [key[0], key[1], state, 0, 0, 0, set()])
+            spot[3] += 1
+            spot[4] += tr.troops
+            spot[5] += tr.vehicles
+            spot[6].add(unit_index[tr.unit])
+        ordered = sorted(spots.values(), key=lambda sp: (sp[2] != 3, sp[0], sp[1]))  # arrived drawn first
+        frames.append([round(t, 3), _day_label(t), [sp[:6] + [sorted(sp[6])] for sp in ordered]])
     fg = folium.FeatureGroup(name="Playback")
     fg.add_to(m)
     box_id = f"mob-playback-{fg.get_name()}"
@@ -1524,7 +1540,11 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
         ),
         name=box_id,
     )
-    data = {"movers": movers, "frames": frames, "styles": MOVER_STYLE, "arrived": ARRIVED_STYLE}
+    data = {
+        "units": [_esc(u) for u in units],
+        "frames": frames,
+        "styles": [MOVER_STYLE[x] for x in PLAYBACK_STATES] + [ARRIVED_STYLE],
+    }
     code = (
         "(function () {\n"
         f"  var group = {fg.get_name()};\n"
@@ -1533,23 +1553,36 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
         """  var slider = box.querySelector('.mob-pb-slider'), label = box.querySelector('.mob-pb-time');
   var count = box.querySelector('.mob-pb-count'), play = box.querySelector('.mob-pb-play');
   L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
-  var markers = data.movers.map(function (mv) {
-    var opts = Object.assign({pane: 'mob-playback', fill: true, fillOpacity: 1, opacity: 1}, data.styles[mv[0]]);
-    return L.circleMarker([0, 0], opts).bindTooltip(mv[1], {sticky: true});
-  });
-  var current = 0, timer = null;
+  var pool = [], current = 0, timer = null;
+  var kinds = [['train', 'trains'], ['march unit', 'march units'], ['mover', 'movers'], ['arrived', 'arrived']];
+  function marker(i) {
+    while (pool.length <= i) {
+      pool.push(L.circleMarker([0, 0], {pane: 'mob-playback', fill: true, fillOpacity: 1, opacity: 1})
+        .bindTooltip('', {sticky: true}));
+    }
+    return pool[i];
+  }
+  function tip(g) {
+    var names = g[6].slice(0, 6).map(function (u) { return data.units[u]; }).join(', ');
+    if (g[6].length > 6) { names += ', …'; }
+    var what = g[2] === 3 ? (g[3] + (g[3] === 1 ? ' mover' : ' movers') + ' arrived') : (g[3] + ' ' + kinds[g[2]][g[3] === 1 ? 0 : 1]);
+    return '<b>' + what + '</b><br>' + g[4].toLocaleString('en') + ' troops · ' + g[5].toLocaleString('en') +
+      ' vehicles<br>unit' + (g[6].length === 1 ? ' ' : 's ') + names;
+  }
   function show(k) {
     k = Math.max(0, Math.min(data.frames.length - 1, k));
-    var frame = data.frames[k], seen = {}, moving = 0, arrived = 0;
-    frame[2].forEach(function (p) {
-      var cm = markers[p[0]];
-      cm.setLatLng([p[1], p[2]]);
-      cm.setStyle(p[3] ? data.arrived : data.styles[data.movers[p[0]][0]]);
-      if (p[3]) { arrived++; } else { moving++; }
+    var frame = data.frames[k], spots = frame[2], moving = 0, arrived = 0;
+    spots.forEach(function (g, i) {
+      var cm = marker(i), style = data.styles[g[2]];
+      cm.setLatLng([g[0], g[1]]);
+      cm.setStyle(Object.assign({}, style, {radius: Math.min(18, style.radius + 2.2 * Math.sqrt(g[3] - 1))}));
+      cm.setTooltipContent(tip(g));
       if (!group.hasLayer(cm)) { group.addLayer(cm); }
-      seen[p[0]] = true;
+      if (g[2] === 3) { arrived += g[3]; } else { moving += g[3]; }
     });
-    markers.forEach(function (cm, i) { if (!seen[i] && group.hasLayer(cm)) { group.removeLayer(cm); } });
+    for (var i = spots.length; i < pool.length; i++) {
+      if (group.hasLayer(pool[i])) { group.removeLayer(pool[i]); }
+    }
     current = k; slider.value = k; box.dataset.frame = k;
     label.textContent = frame[1];
     count.textContent = moving + ' under way · ' + arrived + ' arrived';
@@ -1633,6 +1666,16 @@ def add_tier_table(m: folium.Map, tiers: pd.DataFrame, *, scenario: str, year: i
 
 
 # -- saving ----------------------------------------------------------------------------------
+def _file_mode(path: Path) -> int:
+    """The mode a plain ``open(path, "w")`` would give (mkstemp makes 0600 files)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """Write ``m`` as one self-contained HTML file, atomically (temp file + rename).
 
@@ -1654,6 +1697,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, _file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(page)
             fh.flush()

@@ -12,11 +12,12 @@ import html
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mobility import __version__
+
+if TYPE_CHECKING:
+    from mobility.simulation import SimulationResult
 
 TOP_ROWS = 10
 TAG_WORDS = {
@@ -24,7 +25,7 @@ TAG_WORDS = {
     "M": "single source",
     "E": "estimate from sourced numbers",
     "BK": "background knowledge, not confirmed",
-    "assumption": "assumption",
+    "assumption": "reasoned assumption, no source",
     "scenario": "set by the scenario",
 }
 CHALLENGE_TAGS = ("E", "BK", "assumption")
@@ -36,7 +37,7 @@ CHARTS = (
 
 
 # -- outputs -------------------------------------------------------------------------------------
-def chart_pngs(result: Any) -> dict[str, bytes]:
+def chart_pngs(result: SimulationResult) -> dict[str, bytes]:
     """The three charts of a run as PNG bytes, by file name."""
     from mobility.charts import bottleneck_chart, closure_chart, gantt_chart, png_bytes
 
@@ -44,7 +45,7 @@ def chart_pngs(result: Any) -> dict[str, bytes]:
             "bottlenecks.png": png_bytes(bottleneck_chart(result, n=TOP_ROWS))}
 
 
-def write_run_outputs(result: Any, folder: Path) -> None:
+def write_run_outputs(result: SimulationResult, folder: Path) -> None:
     """Write the briefing outputs of a run into ``folder``.
 
     Files: ``closure.png``, ``gantt.png``, ``bottlenecks.png``, ``map.html``,
@@ -73,7 +74,7 @@ def write_run_outputs(result: Any, folder: Path) -> None:
     write_bytes_atomic(page.encode("utf-8"), folder / "report.html")
 
 
-def report_html(result: Any, *, map_href: str = "map.html") -> str:
+def report_html(result: SimulationResult, *, map_href: str = "map.html") -> str:
     """One self-contained HTML page briefing a run.
 
     Parameters
@@ -127,8 +128,8 @@ def _cell(text: str, *, raw: Any = None, cls: str = "") -> str:
     return f"<td{attrs}>{esc(text)}</td>"
 
 
-def _table(head: Sequence[str], rows: Iterable[str], *, table_id: str, numeric_from: int = 1) -> str:
-    ths = "".join(f'<th{" class=num" if i >= numeric_from else ""}>{esc(h)}</th>' for i, h in enumerate(head))
+def _table(head: Sequence[str], rows: Iterable[str], *, table_id: str, numeric: Sequence[int] = ()) -> str:
+    ths = "".join(f'<th{" class=num" if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(head))
     body = "\n".join(rows)
     return (f'<table id="{esc(table_id)}"><thead><tr>{ths}</tr></thead>\n<tbody>\n{body}\n</tbody></table>')
 
@@ -166,8 +167,8 @@ def _tier_rows(result: Any) -> list[str]:
     from mobility.charts import tier_statuses
 
     rows = []
-    for i, s in enumerate(tier_statuses(result.tiers), start=1):
-        cls = {"met": "met", "late": "late", "not met": "short"}[s.status]
+    for i, s in enumerate(tier_statuses(result.tiers, result.scenario.horizon_days), start=1):
+        cls = {"met": "met", "late": "late", "not met": "short", "beyond run": "open"}[s.status]
         rows.append("<tr>" + "".join([
             _cell(f"Tier {i}"), _cell(f"D+{s.day}", raw=s.day), _cell(_int(s.required), raw=s.required),
             _cell(_int(s.closed), raw=s.closed), _cell(_day(s.met_day), raw=s.met_day),
@@ -179,7 +180,7 @@ def _tiers(result: Any) -> str:
     head = ["Tier", "By", "Required", "Closed by then", "Met on", "Shortfall then", "Status"]
     from mobility.charts import headline
 
-    return (f'<p class="headline">{esc(headline(result.tiers))}</p>'
+    return (f'<p class="headline">{esc(headline(result.tiers, result.scenario.horizon_days))}</p>'
             + _table(head, _tier_rows(result), table_id="tiers"))
 
 
@@ -213,7 +214,7 @@ def _bottlenecks(result: Any) -> str:
             _cell(_int(r["total_wait_h"]), raw=r["total_wait_h"])]) + "</tr>")
     head = ["#", "Resource", "Kind", "Capacity", "In use", "Requests", "Mean wait h", "Worst wait h",
             "Total wait h"]
-    return _table(head, rows, table_id="bottleneck-table", numeric_from=3)
+    return _table(head, rows, table_id="bottleneck-table", numeric=(3, 4, 5, 6, 7, 8))
 
 
 def _late_units(result: Any) -> str:
@@ -240,9 +241,9 @@ def _late_units(result: Any) -> str:
             _cell(_num(r["transit_days"]), raw=r["transit_days"]),
             _cell(_num(r["delay_days"]), raw=r["delay_days"], cls="strong"),
             _cell(last), _cell(main)]) + "</tr>")
-    head = ["Unit", "Moved by", "Ready", "Closed", "Transit without queues, d", "Transit, d", "Delay, d",
-            "Its last mover waited longest", "Most waiting over all its movers"]
-    return _table(head, rows, table_id="late-units", numeric_from=2)
+    head = ["Unit", "Moved by", "Ready", "Closed", "Unimpeded transit, d", "Transit, d", "Delay, d",
+            "Held longest (its last mover)", "Most waiting (all its movers)"]
+    return _table(head, rows, table_id="late-units", numeric=(2, 3, 4, 5, 6))
 
 
 def _policies(result: Any) -> str:
@@ -289,7 +290,7 @@ def _forces(result: Any) -> str:
             _cell(f"{result.network.label(f.origin)} → {result.network.label(f.destination)}"),
             _cell(f.mode), _cell(str(f.priority))]) + "</tr>")
     head = ["Force line", "Type", "Units", "Troops", "Ready", "From → to", "Mode", "Priority"]
-    return _table(head, rows, table_id="forces", numeric_from=2)
+    return _table(head, rows, table_id="forces", numeric=(2, 3))
 
 
 def _factors(result: Any) -> str:
@@ -320,7 +321,7 @@ def _factors(result: Any) -> str:
     legend = "; ".join(f"{k} = {v}" for k, v in TAG_WORDS.items() if k != "scenario")
     return (f'<p class=intro>Tags: {esc(legend)}. Rows shaded amber are estimates, background knowledge or '
             "assumptions to challenge; rows in blue were changed for this run.</p>"
-            + _table(head, rows, table_id="factors", numeric_from=1) + _unit_types(result))
+            + _table(head, rows, table_id="factors", numeric=(1,)) + _unit_types(result))
 
 
 def _unit_types(result: Any) -> str:
@@ -337,7 +338,8 @@ def _unit_types(result: Any) -> str:
             _cell(_int(t.containers), raw=t.containers), _cell(t.source),
             f'<td><span class="tag tag-{esc(t.tag)}">{esc(t.tag)}</span></td>']) + "</tr>")
     head = ["Unit type", "Troops", "Tracked", "Wheeled", "Trailers", "Containers", "Source", "Tag"]
-    return "<h3>Unit types in the force list</h3>" + _table(head, rows, table_id="unit-types", numeric_from=1)
+    return "<h3>Unit types in the force list</h3>" + _table(head, rows, table_id="unit-types",
+                                                             numeric=(1, 2, 3, 4, 5))
 
 
 CSS = """
@@ -354,11 +356,12 @@ nav{margin:.6em 0 1.2em;font-size:.95rem}nav a{margin-right:1.1em}
 a{color:var(--blue)}
 table{border-collapse:collapse;width:100%;margin:.3em 0 1em;font-size:.92rem}
 th,td{padding:.35em .6em;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-thead th{border-bottom:2px solid var(--ink);white-space:nowrap}
+thead th{border-bottom:2px solid var(--ink);vertical-align:bottom}
+td:first-child{white-space:nowrap}
 th.num,td[data-value]{text-align:right;font-variant-numeric:tabular-nums}
 table.kv th{width:14em;color:var(--muted);font-weight:600}
 td.met{color:var(--met);font-weight:700}td.late{color:var(--late);font-weight:700}
-td.short{color:var(--short);font-weight:700}td.strong{font-weight:700}
+td.short{color:var(--short);font-weight:700}td.open{color:var(--muted);font-weight:700}td.strong{font-weight:700}
 tr.challenge{background:#FFF4E0}tr.override{background:#E6F0FA}
 code{font-size:.85em;color:var(--muted)}
 .tag{display:inline-block;min-width:2.2em;text-align:center;border-radius:3px;padding:0 .3em;font-size:.8rem;

@@ -85,9 +85,7 @@ class SimulationResult:
             "troops_total": self.scenario.total_troops(),
             "troops_closed": int(self.closure["closed"].iloc[-1]),
             "tiers": tiers,
-            "bottlenecks": [{k: (float(v) if isinstance(v, (np.floating, float)) else
-                                 int(v) if isinstance(v, (np.integer,)) else v) for k, v in r.items()}
-                            for r in bn.to_dict("records")],
+            "bottlenecks": [{k: _plain(v) for k, v in r.items()} for r in bn.to_dict("records")],
             "factors_overridden": self.factors.overridden,
             "events": int(len(self.events)),
         }
@@ -97,6 +95,15 @@ class SimulationResult:
         from mobility.briefing import result_map
 
         return result_map(self, **kwargs)
+
+
+def _plain(v: Any) -> Any:
+    """A JSON-safe scalar: numpy numbers to Python, NaN to None."""
+    if isinstance(v, (np.floating, float)):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
 
 
 def scenario_network(scenario: Scenario) -> Network:

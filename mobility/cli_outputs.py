@@ -1,0 +1,67 @@
+"""``mobility map`` and ``mobility export``: rebuild outputs from a run folder.
+
+Both read the folder ``mobility run`` wrote (``events.parquet``, ``summary.json``,
+the CSV tables and, when present, ``scenario.yaml``) and never run the model again.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from mobility.errors import MobilityError
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Rebuild ``map.html`` (or ``--out FILE``) from a run folder, atomically."""
+    from mobility.briefing import load_run, run_map
+    from mobility.maps import save_map
+
+    out = Path(args.out) if args.out else Path(args.run_dir) / "map.html"
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise MobilityError(f"--out {out}: the map is one HTML page; use a .html file name")
+    run = load_run(args.run_dir)
+    save_map(run_map(run, tiles=args.tiles), out)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a GeoPackage and/or CSV files from a run folder (default: both, in the folder)."""
+    from mobility.briefing import load_run
+    from mobility.export import export_csv, export_gpkg
+
+    run_dir = Path(args.run_dir)
+    gpkg = Path(args.gpkg) if args.gpkg else None
+    csv = Path(args.csv) if args.csv else None
+    if gpkg is None and csv is None:
+        gpkg, csv = run_dir / "run.gpkg", run_dir / "csv"
+    if gpkg is not None and gpkg.suffix.lower() != ".gpkg":
+        raise MobilityError(f"--gpkg {gpkg}: the export is a GeoPackage; use a .gpkg file name")
+    if csv is not None and csv.exists() and not csv.is_dir():
+        raise MobilityError(f"--csv {csv}: exists and is not a folder; give a folder for the CSV files")
+    run = load_run(run_dir)
+    if gpkg is not None:
+        export_gpkg(run, gpkg)
+        print(f"wrote {gpkg} (layers rail, road, nodes, flows)")
+    if csv is not None:
+        files = export_csv(run, csv)
+        print(f"wrote {csv}/ ({', '.join(p.name for p in files)})")
+    return 0
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``map`` and ``export`` to the ``mobility`` command's subparsers."""
+    m = subparsers.add_parser("map", help="rebuild a run's map.html from its folder (no re-run)")
+    m.add_argument("run_dir", metavar="RUN_DIR", help="folder written by `mobility run`")
+    m.add_argument("--out", metavar="FILE", help="map file to write (default RUN_DIR/map.html)")
+    m.add_argument("--tiles", action="store_true",
+                   help="add OpenStreetMap tiles (needs the internet; the default base map is offline)")
+    m.set_defaults(func=cmd_map)
+
+    e = subparsers.add_parser("export", help="write a run as a GeoPackage (QGIS) and CSV files (spreadsheets)")
+    e.add_argument("run_dir", metavar="RUN_DIR", help="folder written by `mobility run`")
+    e.add_argument("--gpkg", metavar="FILE", help="GeoPackage with layers rail, road, nodes, flows")
+    e.add_argument("--csv", metavar="DIR", help="folder for events, closure, units, bottlenecks, flows .csv")
+    e.set_defaults(func=cmd_export)

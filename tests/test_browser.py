@@ -1,0 +1,214 @@
+"""The saved map in real headless Chromium, with every request off the page blocked.
+
+Skipped only where Chromium is missing and CI is not set; in CI a missing
+browser fails. The event log and tables are SYNTHETIC, made by hand on the
+embedded network for this test.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mobility import maps
+from mobility.network import load_network
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_SCHEMES = ("file:", "data:", "about:")
+COLUMNS = ["time", "unit", "mover", "mode", "event", "place", "resource", "troops", "vehicles"]
+RAIL_SECTION = "rail:suwalki-trakiszki:1435"
+ROAD_SECTION = "road:suwalki-budzisko"
+EVIL_NODE = "orzysz"
+EVIL_NAME = '<img src=x onerror="alert(1)">Orzysz'
+
+
+def synthetic_events() -> pd.DataFrame:
+    """A SYNTHETIC event log: one train over Suwałki–Trakiszki, one march unit to Budzisko."""
+    r1, v1 = "abct-1/rail/1", "abct-1/road/1"
+    rows = [
+        (0.0, "abct-1", r1, "rail", "load", "suwalki", "ramp:suwalki", 400, 60),
+        (6.0, "abct-1", r1, "rail", "loaded", "suwalki", "ramp:suwalki", 400, 60),
+        (8.0, "abct-1", r1, "rail", "enter", RAIL_SECTION, "", 400, 60),
+        (20.0, "abct-1", r1, "rail", "leave", RAIL_SECTION, "", 400, 60),
+        (20.0, "abct-1", r1, "rail", "arrive", "trakiszki", "", 400, 60),
+        (2.0, "abct-1", v1, "road", "enter", ROAD_SECTION, "", 500, 120),
+        (10.0, "abct-1", v1, "road", "leave", ROAD_SECTION, "", 500, 120),
+        (10.0, "abct-1", v1, "road", "arrive", "budzisko", "", 500, 120),
+        (20.0, "abct-1", "", "", "closed", "trakiszki", "", 900, 180),
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def chromium_or_skip() -> str:
+    if Path(CHROMIUM).is_file() or shutil.which("chromium"):
+        return CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing in CI: install Debian's chromium package")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """The saved map open in Chromium: (page, outside requests, console errors)."""
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright  # a test dependency: missing is a failure
+
+    network = load_network(year=2026)
+    # a hostile name from the data must show as text, never run
+    rail, road = network.rail.copy(), network.road.copy()
+    for g in (rail, road):
+        if EVIL_NODE in g:
+            g.nodes[EVIL_NODE]["name"] = EVIL_NAME
+    network = network.with_graphs(rail=rail, road=road)
+    m = maps.network_map(network, title="Browser test")
+    events = synthetic_events()
+    maps.add_flows(m, network, events)
+    maps.add_playback(m, network, events)
+    maps.add_tier_table(
+        m,
+        pd.DataFrame({"day": [10], "required": [1000], "closed": [900], "met_day": [math.nan]}),
+        scenario="synthetic",
+        year=2026,
+    )
+    path = maps.save_map(m, tmp_path_factory.mktemp("browser") / "map.html")
+
+    outside: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
+
+            def route(r):
+                url = r.request.url
+                if url.startswith(LOCAL_SCHEMES):
+                    r.continue_()
+                else:
+                    outside.append(url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_selector("path.leaflet-interactive")
+            page.wait_for_timeout(300)
+            yield page, outside, errors
+        finally:
+            browser.close()
+
+
+def test_no_request_leaves_the_page(loaded):
+    page, outside, errors = loaded
+    assert outside == []
+    assert errors == []
+
+
+def test_leaflet_draws_the_network(loaded):
+    page, _, _ = loaded
+    assert page.evaluate("typeof window.L") == "object"
+    assert page.evaluate("L.version") == "1.9.3"
+    assert page.locator(".leaflet-container").count() == 1
+    assert page.locator("path.leaflet-interactive").count() > 50
+    control = page.locator(".leaflet-control-layers")
+    assert control.count() == 1
+    text = control.inner_text()
+    for name in ("Rail 1435 mm", "Rail 1520 mm", "Rail Baltica", "Roads: motorway", "Flows", "Playback"):
+        assert name in text
+    legend = page.locator("#mob-legend")
+    assert legend.is_visible() and "Schematic geometry" in legend.inner_text()
+    assert "Browser test" in page.locator("#mob-title").inner_text()
+    assert "short by 100" in page.locator("#mob-tiers").inner_text()
+    assert "OpenStreetMap contributors" in page.locator(".leaflet-control-attribution").inner_text()
+
+
+def test_data_names_show_as_text(loaded):
+    page, _, _ = loaded
+    labels = page.eval_on_selector_all(".mob-label", "els => els.map(e => e.textContent)")
+    assert EVIL_NAME in labels  # the label text is the raw name, shown literally
+    assert page.locator(".leaflet-container img").count() == 0  # no element was made from it
+
+
+def mover_positions(page) -> list[str]:
+    return page.eval_on_selector_all(
+        ".leaflet-mob-playback-pane path", "els => els.map(e => e.getAttribute('d'))"
+    )
+
+
+def test_playback_moves_in_time(loaded):
+    page, _, errors = loaded
+    box = page.locator(".mob-playback")
+    assert box.is_visible()
+    time_label = box.locator(".mob-pb-time")
+    assert time_label.inner_text() == "D+0 00:00"
+    before = mover_positions(page)
+    assert len(before) == 1  # only the train exists at D+0 (loading at Suwałki)
+    box.locator(".mob-pb-next").click()  # D+0 06:00: the march unit is on the road
+    box.locator(".mob-pb-next").click()  # D+0 12:00: the train is on its section
+    assert time_label.inner_text() == "D+0 12:00"
+    after = mover_positions(page)
+    assert len(after) == 2 and after != before
+    box.locator(".mob-pb-first").click()
+    assert time_label.inner_text() == "D+0 00:00"
+    box.locator(".mob-pb-play").click()
+    page.wait_for_function(
+        "parseInt(document.querySelector('.mob-playback').dataset.frame, 10) >= 2", timeout=5000
+    )
+    assert time_label.inner_text() != "D+0 00:00"
+    slider = box.locator(".mob-pb-slider")
+    slider.fill("0")  # moving the slider stops play and jumps
+    assert time_label.inner_text() == "D+0 00:00"
+    assert errors == []
+
+
+def test_screenshot_is_not_blank(loaded):
+    from PIL import Image
+
+    page, _, _ = loaded
+    image = Image.open(io.BytesIO(page.screenshot(type="png"))).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 200
+    most = max(count for count, _ in colours)
+    assert most < 0.8 * image.width * image.height
+
+
+def test_blocker_sees_cdn_requests(loaded, tmp_path):
+    """Self-check of the harness: a stock folium map (CDN links) is caught."""
+    import folium
+
+    page, _, _ = loaded
+    stock = tmp_path / "stock.html"
+    folium.Map(tiles=None).save(str(stock))
+    other = page.context.browser.new_page()
+    seen: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(LOCAL_SCHEMES):
+            r.continue_()
+        else:
+            seen.append(r.request.url)
+            r.abort()
+
+    other.route("**/*", route)
+    other.goto(stock.as_uri(), wait_until="load")
+    other.close()
+    assert any("leaflet" in url for url in seen)
