@@ -1403,17 +1403,31 @@ def _directed_runs(network: Network) -> dict[str, list[tuple[str, str, list[tupl
 
 def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
     runs = _directed_runs(network)
-    ev = events[events["mover"].fillna("").astype(str) != ""].copy()
-    ev["_order"] = range(len(ev))
-    ev["time"] = pd.to_numeric(ev["time"], errors="coerce")
-    ev = ev.dropna(subset=["time"]).sort_values(["time", "_order"], kind="stable")
+    ev = events[events["mover"].fillna("").astype(str) != ""]
+    times = pd.to_numeric(ev["time"], errors="coerce").to_numpy()
+    troops = pd.to_numeric(ev["troops"], errors="coerce").fillna(0).to_numpy()
+    vehicles = pd.to_numeric(ev["vehicles"], errors="coerce").fillna(0).to_numpy()
+    by_mover: dict[str, list[tuple[float, str, str, str, str, float, float]]] = {}
+    for row in zip(
+        times.tolist(),
+        ev["event"].astype(str).tolist(),
+        ev["place"].fillna("").astype(str).tolist(),
+        ev["unit"].fillna("").astype(str).tolist(),
+        ev["mode"].fillna("").astype(str).tolist(),
+        troops.tolist(),
+        vehicles.tolist(),
+        ev["mover"].astype(str).tolist(),
+        strict=True,
+    ):
+        if not math.isnan(row[0]):
+            by_mover.setdefault(row[7], []).append(row[:7])
     tracks = []
-    for mover, g in ev.groupby("mover", sort=True):
-        recs = list(
-            g[["time", "event", "place", "unit", "mode"]].itertuples(index=False, name=None)
-        )
-        modes = [str(r[4]) for r in recs if str(r[4] or "")]
-        tr = _Track(str(mover), str(recs[0][3]), modes[0] if modes else "", float(recs[0][0]))
+    for mover in sorted(by_mover):
+        recs = sorted(by_mover[mover], key=lambda r: r[0])  # stable: log order at equal times
+        modes = [r[4] for r in recs if r[4]]
+        tr = _Track(mover, recs[0][3], modes[0] if modes else "", float(recs[0][0]))
+        tr.troops = int(max(r[5] for r in recs))
+        tr.vehicles = int(max(r[6] for r in recs))
         node: str | None = None
         for i, (t, event, place, *_rest) in enumerate(recs):
             place = str(place or "")
@@ -1478,9 +1492,12 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     Positions are taken every 6 h (coarser for long runs, at most 240 frames) and
     at the last arrival. A mover between its ``enter`` and ``leave`` of a
     section is placed along the section's geometry in proportion to the time
-    elapsed; otherwise it is at the node of its latest event. The control
-    (bottom centre) steps, plays and has a slider; rail movers are white, road
-    movers orange, arrived movers grey.
+    elapsed; otherwise it is at the node of its latest event; after its
+    ``arrive`` it stays, grey, at its destination. Movers at the same spot in
+    the same state are drawn as one circle, larger with more movers, whose
+    tooltip gives their number, troops, vehicles and units. The control
+    (bottom) steps, plays and has a slider; trains are black, march units
+    orange.
     """
     st = _state(m)
     tracks = _tracks(network, events) if not _empty_events(events) else []
@@ -1507,22 +1524,30 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     # 0 rail / 1 road / 2 other under way, 3 arrived (grey, at the destination).
     units = sorted({tr.unit for tr in tracks})
     unit_index = {u: i for i, u in enumerate(units)}
+    dest = [tr.position(tr.arrive) if tr.arrive is not None else None for tr in tracks]
+    state_of = [
+        PLAYBACK_STATES.index(tr.mode if tr.mode in PLAYBACK_STATES else "") for tr in tracks
+    ]
     frames = []
     for t in frame_times:
         spots: dict[tuple[float, float, int], list[Any]] = {}
-        for tr in tracks:
+        for i, tr in enumerate(tracks):
+            if t < tr.start:
+                continue
             arrived = tr.arrive is not None and t >= tr.arrive
-            p = tr.position(tr.arrive if arrived else t)  # type: ignore[arg-type]
+            p = dest[i] if arrived else tr.position(t)
             if p is None:
                 continue
-            state = 3 if arrived else PLAYBACK_STATES.index(tr.mode if tr.mode in PLAYBACK_STATES else "")
+            state = 3 if arrived else state_of[i]
             key = (round(p[1], 4), round(p[0], 4), state)
             spot = spots.setdefault(key, [key[0], key[1], state, 0, 0, 0, set()])
             spot[3] += 1
             spot[4] += tr.troops
             spot[5] += tr.vehicles
             spot[6].add(unit_index[tr.unit])
-        ordered = sorted(spots.values(), key=lambda sp: (sp[2] != 3, sp[0], sp[1]))  # arrived drawn first
+        ordered = sorted(
+            spots.values(), key=lambda sp: (sp[2] != 3, sp[0], sp[1])
+        )  # arrived drawn first
         frames.append([round(t, 3), _day_label(t), [sp[:6] + [sorted(sp[6])] for sp in ordered]])
     fg = folium.FeatureGroup(name="Playback")
     fg.add_to(m)
@@ -1615,11 +1640,15 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
             _swatch_circle(ARRIVED_STYLE["fillColor"], ARRIVED_STYLE["color"], 4, 1), "arrived"
         ),
     ]
+    note = (
+        f"{len(tracks)} movers, every {step:g} h to {_esc(_day_label(end))}; "
+        "a bigger circle is more movers at one spot (hover for units and troops)"
+    )
     st.legend.sections.append(
         _LegendSection(
             "Playback",
             rows,
-            note=f"{len(tracks)} movers, every {step:g} h to {_esc(_day_label(end))}",
+            note=note,
         )
     )
     _finalise(m)

@@ -30,7 +30,7 @@ def test_standard_gauge_runs_from_the_polish_border_to_palemonas(routers, year):
 
 @pytest.mark.parametrize("year", [2025, 2030])
 def test_no_standard_gauge_path_to_riga_before_the_latvian_section(routers, year):
-    with pytest.raises(NoRouteError, match=r"no 1435 mm rail path from .* to Rīga in %d: standard gauge" % year):
+    with pytest.raises(NoRouteError, match=rf"no 1435 mm rail path from .* to Rīga in {year}: standard gauge"):
         routers[year].route("bialystok", "riga", Mover.train(gauge=1435))
 
 
@@ -64,7 +64,7 @@ def test_every_gauge_change_happens_at_a_gauge_terminal(routers, year):
             assert method in ("transload", "bogie_exchange")
             assert net.terminals_at(node, method=method)
         # the stock's gauge changes exactly where the route has a gauge change
-        assert len(route.gauge_changes) == sum(1 for a, b in zip(gauges, gauges[1:]) if a != b)
+        assert len(route.gauge_changes) == sum(1 for a, b in zip(gauges, gauges[1:], strict=False) if a != b)
     assert changes > 0
 
 

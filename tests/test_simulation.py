@@ -71,7 +71,7 @@ def test_the_gauge_terminals_bind_in_the_terminal_bound_scenario(baseline_dict):
 @pytest.mark.parametrize("node", ["sestokai", "palemonas"])
 def test_more_ramp_pairs_at_the_binding_terminal_close_earlier_never_later(baseline_dict, node):
     ends = [last_closed(simulate(parse_scenario(terminal_bound(baseline_dict, node, r)))) for r in (1, 2, 3, 4)]
-    assert all(b <= a + 1e-9 for a, b in zip(ends, ends[1:])), ends
+    assert all(b <= a + 1e-9 for a, b in zip(ends, ends[1:], strict=False)), ends
     assert ends[1] < ends[0] - 24, ends  # a second ramp pair buys at least a day
 
 

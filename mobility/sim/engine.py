@@ -23,7 +23,7 @@ from mobility.forces import UnitType
 from mobility.network.edits import close, with_capacity_defaults
 from mobility.network.model import Network
 from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
-from mobility.scenario import ForceEntry, Scenario
+from mobility.scenario import Scenario
 from mobility.sim.log import EventLog
 from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
