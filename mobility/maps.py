@@ -124,6 +124,7 @@ OFFSET_PX = 6.0
 
 PANES = {  # name: (z-index, pointer events)
     "mob-basemap": (250, False),
+    "mob-flows": (350, True),  # under the network lines: flows read as a highlight
     "mob-bottlenecks": (430, True),
     "mob-labels": (445, False),
     "mob-nodes": (450, True),
@@ -524,7 +525,7 @@ def _future_rail_baltica(network: Network) -> list[tuple[str, str, dict[str, Any
         if network.name not in available_networks():
             return []
         full = builtin_network(network.name)
-    except Exception:  # noqa: BLE001 - the map works without them
+    except Exception:  # the map works without them
         return []
     have = {d.get("section") for _, _, d in network.rail.edges(data=True)}
     out = []
@@ -532,8 +533,6 @@ def _future_rail_baltica(network: Network) -> list[tuple[str, str, dict[str, Any
         if not d.get("rail_baltica") or sec in have:
             continue
         if _rb_status(d, network.year) == "open":
-            continue
-        if not (network.has_node(u) or full.has_node(u)):
             continue
         d = dict(d)
         d["_from_embedded"] = True
@@ -1233,7 +1232,7 @@ def add_flows(
             "lineCap": "round",
         }
         feats.append(_feature(ln.coords, {"style": style, "tooltip": tip}))
-    _geojson(feats).add_to(fg)
+    _geojson(feats, pane="mob-flows").add_to(fg)
     fg.add_to(m)
     # width = 2 + 16 x volume / peak: the swatches show widths 4 and 12
     rows = (
@@ -1254,7 +1253,8 @@ def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame) 
 
     ``bottlenecks`` has columns ``resource, kind, place, capacity, utilisation,
     mean_wait_h, max_wait_h, requests``; the top ones by mean wait are drawn at
-    their node or section, with the wait figures in the popups.
+    their node or section, with the wait figures in the popups. Those with no
+    single place (wagon pools, clearance) are listed in the legend.
     """
     st = _state(m)
     index = _section_index(network)
@@ -1318,17 +1318,31 @@ def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame) 
                 "lineCap": "round",
             }
             line_feats.append(_feature(ln.coords, {"style": style, "tooltip": tip, "popup": popup}))
+    unplaced = (
+        [
+            f"#{rank[r.resource]} {_esc(r.resource)} ({_fmt_num(r.mean_wait_h)} h)"
+            for r in top.itertuples(index=False)
+            if not (network.has_node(str(r.place)) or str(r.place) in index)
+        ]
+        if len(top)
+        else []
+    )
     _geojson(line_feats, pane="mob-bottlenecks").add_to(fg)
     _geojson(point_feats, point={"radius": 12}, pane="mob-bottlenecks").add_to(fg)
     fg.add_to(m)
     rows = [
         _legend_row(
             _swatch_circle("#f8c9c9", BOTTLENECK_COLOUR, 6, 3),
-            f"top {TOP_BOTTLENECKS} waits at a node (larger = longer)",
+            "waits at a node (larger = longer)",
         ),
         _legend_row(_swatch_line(BOTTLENECK_COLOUR, 8), "waits on a section"),
     ]
-    st.legend.sections.append(_LegendSection("Bottlenecks (mean wait)", rows))
+    note = (
+        "Not at one place (pools, clearance), mean wait: " + ", ".join(unplaced) if unplaced else ""
+    )
+    st.legend.sections.append(
+        _LegendSection(f"Bottlenecks: top {TOP_BOTTLENECKS} by mean wait", rows, note)
+    )
     _finalise(m)
 
 
@@ -1391,13 +1405,17 @@ class _Track:
         return self._t0
 
 
-def _directed_runs(network: Network) -> dict[str, list[tuple[str, str, list[tuple[float, float]]]]]:
-    out: dict[str, list[tuple[str, str, list[tuple[float, float]]]]] = {}
+def _directed_runs(
+    network: Network,
+) -> dict[str, list[tuple[str, str, list[tuple[float, float]], list[float]]]]:
+    """Per section id, its directed edges: (from, to, coords from→to, cumulative lengths)."""
+    out: dict[str, list[tuple[str, str, list[tuple[float, float]], list[float]]]] = {}
     for graph in (network.rail, network.road):
         for u, v, d in graph.edges(data=True):
             sec = d.get("section")
             if sec:
-                out.setdefault(sec, []).append((u, v, _coords(d, u, v, network)))
+                coords = _coords(d, u, v, network)
+                out.setdefault(sec, []).append((u, v, coords, _cumulative(coords)))
     return out
 
 
@@ -1456,8 +1474,7 @@ def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
                 )
                 if t1 is None:
                     t1 = next((float(r[0]) for r in recs[i + 1 :]), float(t))
-                coords = choice[2]
-                tr.steps.append((float(t), t1, coords, _cumulative(coords)))
+                tr.steps.append((float(t), t1, choice[2], choice[3]))
                 node = choice[1]
             elif network.has_node(place) and event != "leave":
                 d = network.node(place)
@@ -1659,8 +1676,10 @@ def add_tier_table(m: folium.Map, tiers: pd.DataFrame, *, scenario: str, year: i
     """A box with the NATO Force Model tier table.
 
     ``tiers`` has columns ``day, required, closed, met_day`` (one row per tier;
-    a ``tier`` column or a non-default index names the rows); ``met_day`` NaN
-    is a shortfall, shown as "short by N".
+    a ``tier`` column or a non-default index names the rows; an optional
+    ``shortfall`` column is used as given). ``met_day`` NaN is a shortfall,
+    shown as "short by N"; a tier met after its day shows its shortfall at the
+    day and the day it was met.
     """
     _state(m)
     named = "tier" in tiers.columns
@@ -1672,11 +1691,14 @@ def add_tier_table(m: folium.Map, tiers: pd.DataFrame, *, scenario: str, year: i
         required = pd.to_numeric(row.get("required"), errors="coerce")
         closed = pd.to_numeric(row.get("closed"), errors="coerce")
         met = pd.to_numeric(row.get("met_day"), errors="coerce")
-        if pd.isna(met):
+        short = pd.to_numeric(row.get("shortfall"), errors="coerce")
+        if pd.isna(short):
             short = (required if pd.notna(required) else 0) - (closed if pd.notna(closed) else 0)
-            status = f'<span class="mob-short">short by {_fmt_int(max(short, 0))}</span>'
-        elif pd.notna(day) and float(met) > float(day):
-            status = f'<span class="mob-late">met D+{_fmt_num(met, 0)} (late)</span>'
+        short_txt = f'<span class="mob-short">short by {_fmt_int(max(float(short), 0.0))}</span>'
+        if pd.isna(met):
+            status = short_txt
+        elif pd.notna(day) and float(met) > float(day):  # met, but after the tier's day
+            status = f'{short_txt} · <span class="mob-late">met D+{_fmt_num(met, 0)}</span>'
         else:
             status = f'<span class="mob-met">met D+{_fmt_num(met, 0)}</span>'
         day_txt = f"D+{_fmt_num(day, 0)}" if pd.notna(pd.to_numeric(day, errors="coerce")) else "–"

@@ -232,7 +232,7 @@ def _late_units(result: Any) -> str:
         res = why["resource"].get(unit, "") if unit in why.index else ""
         res_h = why["wait_h"].get(unit, 0.0) if unit in why.index else 0.0
         last = f"{res_h:,.0f} h at {resource_label(res, network=net)}" if res and res_h > 0 else "no wait"
-        main = (f"{resource_label(r['main_wait'], network=net)} ({r['main_wait_days']:,.1f} mover-days)"
+        main = (f"{resource_label(r['main_wait'], network=net)} ({r['main_wait_days']:,.1f} days, last mover)"
                 if isinstance(r["main_wait"], str) and r["main_wait"] else "–")
         closed = "not closed" if _nan(r["closed_day"]) else _day(round(r["closed_day"], 1))
         rows.append("<tr>" + "".join([
@@ -400,7 +400,7 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str) -> str:
         _section(f"Late units: top {TOP_ROWS} by delay", _late_units(result), sid="late",
                  intro="Delay = transit minus the transit without any queue or wait. A unit closes when its "
                        "last mover arrives, so that mover's longest wait is what held it; the last column "
-                       "sums waits over all its movers (mover-days)."),
+                       "sums waits over all its movers (days, last mover)."),
         _section("Scenario: policies, pools and forces", _policies(result) + "<h3>Force list</h3>"
                  + _forces(result), sid="scenario"),
         _section("Assumptions: planning factors and their sources", _factors(result), sid="assumptions"),

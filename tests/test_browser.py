@@ -108,7 +108,10 @@ def loaded(tmp_path_factory):
             page.route("**/*", route)
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+            page.on(
+                "dialog",
+                lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()),
+            )
             page.goto(path.as_uri(), wait_until="load")
             page.wait_for_selector("path.leaflet-interactive")
             page.wait_for_timeout(300)
@@ -132,7 +135,14 @@ def test_leaflet_draws_the_network(loaded):
     control = page.locator(".leaflet-control-layers")
     assert control.count() == 1
     text = control.inner_text()
-    for name in ("Rail 1435 mm", "Rail 1520 mm", "Rail Baltica", "Roads: motorway", "Flows", "Playback"):
+    for name in (
+        "Rail 1435 mm",
+        "Rail 1520 mm",
+        "Rail Baltica",
+        "Roads: motorway",
+        "Flows",
+        "Playback",
+    ):
         assert name in text
     legend = page.locator("#mob-legend")
     assert legend.is_visible() and "Schematic geometry" in legend.inner_text()

@@ -23,8 +23,12 @@ from mobility.network import load_network
 COLUMNS = ["time", "unit", "mover", "mode", "event", "place", "resource", "troops", "vehicles"]
 RAIL_SECTION = "rail:suwalki-trakiszki:1435"
 ROAD_SECTION = "road:suwalki-budzisko"
-VENDORED_BLOCK = re.compile(r"<(script|style)\b[^>]*data-vendored[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
-URL_ATTR = re.compile(r"\b(?:src|href)\s*=\s*\\?[\"']?\s*((?:https?:)?//[^\"'\s>\\]*)", re.IGNORECASE)
+VENDORED_BLOCK = re.compile(
+    r"<(script|style)\b[^>]*data-vendored[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE
+)
+URL_ATTR = re.compile(
+    r"\b(?:src|href)\s*=\s*\\?[\"']?\s*((?:https?:)?//[^\"'\s>\\]*)", re.IGNORECASE
+)
 
 
 def synthetic_events() -> pd.DataFrame:
@@ -61,14 +65,28 @@ def synthetic_bottlenecks() -> pd.DataFrame:
             ("ramp:suwalki", "ramp", "suwalki", 1, 0.9, 7.5, 14.0, 2),
             (f"track:{RAIL_SECTION}:fwd", "track", RAIL_SECTION, 10, 0.4, 1.5, 2.0, 2),
         ],
-        columns=["resource", "kind", "place", "capacity", "utilisation", "mean_wait_h", "max_wait_h", "requests"],
+        columns=[
+            "resource",
+            "kind",
+            "place",
+            "capacity",
+            "utilisation",
+            "mean_wait_h",
+            "max_wait_h",
+            "requests",
+        ],
     )
 
 
 def synthetic_tiers() -> pd.DataFrame:
-    """SYNTHETIC tier table: tier 1 short, tier 2 met."""
+    """SYNTHETIC tier table: tier 1 short, tier 2 met in time, tier 3 met late."""
     return pd.DataFrame(
-        {"day": [10, 30], "required": [1000, 1300], "closed": [900, 1300], "met_day": [math.nan, 2.0]}
+        {
+            "day": [10, 30, 60],
+            "required": [1000, 1300, 1500],
+            "closed": [900, 1300, 1300],
+            "met_day": [math.nan, 2.0, 75.0],
+        }
     )
 
 
@@ -99,7 +117,9 @@ def online_urls(page: str) -> list[str]:
 
 
 def test_synthetic_sections_exist(network):
-    sections = {d.get("section") for g in (network.rail, network.road) for *_, d in g.edges(data=True)}
+    sections = {
+        d.get("section") for g in (network.rail, network.road) for *_, d in g.edges(data=True)
+    }
     assert {RAIL_SECTION, ROAD_SECTION} <= sections
 
 
@@ -112,7 +132,9 @@ def test_no_internet_references(page):
 
 
 def test_tiles_only_when_asked(network, tmp_path):
-    page = maps.save_map(maps.network_map(network, tiles=True), tmp_path / "t.html").read_text(encoding="utf-8")
+    page = maps.save_map(maps.network_map(network, tiles=True), tmp_path / "t.html").read_text(
+        encoding="utf-8"
+    )
     assert "tile.openstreetmap.org" in page
     # the tile URL is a Leaflet template, not a src/href the page loads on its own
     assert online_urls(page) == []
@@ -141,7 +163,8 @@ def test_layers_legend_title_attribution(page, network):
     assert "OpenStreetMap contributors" in page and "ODbL" in page
     assert "addAttribution(" in page and "Natural Earth" in page
     assert "MLC unknown (not guessed)" in page
-    assert "short by 100" in page and "met D+2" in page  # tier table
+    assert "short by 100" in page and "met D+2<" in page  # tier table
+    assert 'short by 200</span> · <span class="mob-late">met D+75' in page  # met after its day
 
 
 def test_flows_sum_both_movers(page):
@@ -161,7 +184,11 @@ def test_playback_interpolates_along_the_section(network):
     s, t = network.node("suwalki"), network.node("trakiszki")
     assert train.position(3.0) == pytest.approx((s["x"], s["y"]))  # loading at Suwałki
     mid = train.position(9.0)  # halfway between enter (8 h) and leave (10 h)
-    line = next(d["geometry"] for u, v, d in network.rail.edges("suwalki", data=True) if d["section"] == RAIL_SECTION)
+    line = next(
+        d["geometry"]
+        for u, v, d in network.rail.edges("suwalki", data=True)
+        if d["section"] == RAIL_SECTION
+    )
     expect = line.interpolate(0.5, normalized=True)
     assert mid == pytest.approx((expect.x, expect.y), abs=0.02)
     assert train.position(11.0) == pytest.approx((t["x"], t["y"]))

@@ -45,28 +45,39 @@ def tier_table(events: pd.DataFrame, required: list[tuple[int, int]]) -> pd.Data
 
 
 def unit_table(events: pd.DataFrame, nominal_h: dict[str, float]) -> pd.DataFrame:
-    """Per unit: ready and closed day, delay over its unconstrained transit, and the main cause.
+    """Per unit: ready and closed day, delay over its unconstrained transit, and why.
 
-    The cause is the resource where the unit's movers waited longest in total.
+    ``delay_days`` is the transit (ready to closed) less the time one mover
+    would take on the unit's routes with no queue or wait; it also holds the
+    time the unit's own column needs to load and pass. ``main_wait`` is the
+    resource where the unit's *last* mover to arrive (the one that closed it)
+    waited longest, with that wait in ``main_wait_days``; ``wait_days`` is
+    that mover's total wait.
     """
     ready = events[events["event"] == "ready"].groupby("unit", observed=True)["time"].min()
     closed = events[events["event"] == "closed"].groupby("unit", observed=True)["time"].max()
+    arrivals = events[events["event"] == "arrive"].sort_values("time", kind="stable")
+    last_mover = arrivals.groupby("unit", observed=True)["mover"].last().astype(str)
     waits = resource_waits(events)
-    per_unit = waits.groupby(["unit", "resource"], observed=True)["wait_h"].sum().reset_index()
-    top = per_unit.sort_values(["unit", "wait_h"], ascending=[True, False], kind="stable").drop_duplicates("unit")
-    top = top.set_index("unit")
+    waits = waits[waits["mover"].isin(set(last_mover.to_numpy()))]
+    per = waits.groupby(["mover", "resource"], observed=True)["wait_h"].sum().reset_index()
+    total = per.groupby("mover")["wait_h"].sum()
+    top = per.sort_values(["mover", "wait_h"], ascending=[True, False], kind="stable").drop_duplicates("mover")
+    top = top.set_index("mover")
     rows = []
     for unit in sorted(nominal_h):
         r = float(ready.get(unit, math.nan))
         c = float(closed.get(unit, math.nan))
         transit = c - r
         delay = transit - nominal_h[unit] if not math.isnan(transit) else math.nan
+        mover = last_mover.get(unit, "")
         cause, cause_h = "", 0.0
-        if unit in top.index and top.loc[unit, "wait_h"] > 1e-9:
-            cause, cause_h = str(top.loc[unit, "resource"]), float(top.loc[unit, "wait_h"])
+        if mover in top.index and top.loc[mover, "wait_h"] > 1e-9:
+            cause, cause_h = str(top.loc[mover, "resource"]), float(top.loc[mover, "wait_h"])
         rows.append({"unit": unit, "ready_day": r / 24.0, "closed_day": c / 24.0,
                      "transit_days": transit / 24.0, "nominal_days": nominal_h[unit] / 24.0,
-                     "delay_days": delay / 24.0, "main_wait": cause, "main_wait_days": cause_h / 24.0})
+                     "delay_days": delay / 24.0, "last_mover": mover, "main_wait": cause,
+                     "main_wait_days": cause_h / 24.0, "wait_days": float(total.get(mover, 0.0)) / 24.0})
     return pd.DataFrame(rows)
 
 

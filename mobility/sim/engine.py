@@ -44,6 +44,28 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class RoadStep:
+    """What a march unit needs to drive one road edge (computed once per edge)."""
+
+    section: str
+    space: Server
+    border: Server | None  # the crossing's check, when the edge crosses a border
+    speed_kmh: float
+    km: float
+
+
+@dataclass(frozen=True)
+class RailStep:
+    """What a train needs to run one rail edge (computed once per edge)."""
+
+    section: str
+    track: Server
+    crosses_border: bool
+    headway_h: float
+    run_h: float
+
+
+@dataclass(frozen=True)
 class Plan:
     """How a unit moves: its rail route (if any) and its road routes."""
 
@@ -86,7 +108,9 @@ class Model:
         self.priority = scenario.policies.convoy_priority
         self.servers: dict[str, Server] = {}
         self.committed: dict[str, int] = {}
-        self._heads: dict[tuple, tuple[float, str | None]] = {}  # trains routed through each gauge terminal and not yet through
+        self._heads: dict[tuple, tuple[float, str | None]] = {}
+        self._road_steps: dict[tuple[str, str, int], RoadStep] = {}
+        self._rail_steps: dict[tuple[str, str, int], RailStep] = {}  # trains routed through each gauge terminal and not yet through
         r = scenario.resources
         self.wagons = {g: Pool(self.env, self.log, f"wagons:{g}", "wagons", f"pool:{g}", getattr(r, f"wagons_{g}"))
                        for g in GAUGES}
@@ -140,6 +164,32 @@ class Model:
     def berth(self, node: str) -> Server:
         """Military berths of a port."""
         return self._server(f"berth:{node}", "berth", node, self.scenario.resources.port_berths, (node,))
+
+    def road_step(self, u: str, v: str, k: int) -> RoadStep:
+        """The cached :class:`RoadStep` of a road edge."""
+        step = self._road_steps.get((u, v, k))
+        if step is None:
+            d = self.network.road.edges[u, v, k]
+            border = None
+            if self.crosses_border(u, v):
+                node = u if self.network.road.nodes[u].get("kind") == "border_crossing" else v
+                border = self.border(node)
+            step = RoadStep(d["section"], self.road_slot(u, v, k), border, self.router._march_speed(d),
+                            d["length"] / 1000.0)
+            self._road_steps[(u, v, k)] = step
+        return step
+
+    def rail_step(self, u: str, v: str, k: int) -> RailStep:
+        """The cached :class:`RailStep` of a rail edge."""
+        step = self._rail_steps.get((u, v, k))
+        if step is None:
+            f = self.factors
+            d = self.network.rail.edges[u, v, k]
+            speed = min(d.get("maxspeed") or f["default_freight_speed_kmh"], f["military_train_speed_kmh"])
+            step = RailStep(d["section"], self.track(u, v, k), self.crosses_border(u, v),
+                            24.0 / max(d["trains_per_day"], 1e-6), d["length"] / 1000.0 / speed)
+            self._rail_steps[(u, v, k)] = step
+        return step
 
     def crosses_border(self, u: str, v: str) -> bool:
         """Whether moving from ``u`` to ``v`` crosses a national border."""

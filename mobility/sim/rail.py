@@ -38,19 +38,16 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
     for leg in route.legs:
         if leg.mode == "rail":
             for u, v, k in leg.edges:
-                d = model.network.rail.edges[u, v, k]
-                if model.crosses_border(u, v) and env.now < cleared_at:
+                step = model.rail_step(u, v, k)
+                if step.crosses_border and env.now < cleared_at:
                     log.add(env.now, who, "request", v, "clearance", 0)
                     yield env.timeout(cleared_at - env.now)
                     log.add(env.now, who, "cleared", v, "", 0)
-                track = model.track(u, v, k)
-                yield from track.use(who, 24.0 / max(d["trains_per_day"], 1e-6))
-                run = d["length"] / 1000.0 / min(d.get("maxspeed") or f["default_freight_speed_kmh"],
-                                                  f["military_train_speed_kmh"])
-                run += model.section_delay()
-                log.add(env.now, who, "enter", d["section"], "", 0)
+                yield from step.track.use(who, step.headway_h)
+                run = step.run_h + model.section_delay()
+                log.add(env.now, who, "enter", step.section, "", 0)
                 yield env.timeout(run)
-                log.add(env.now, who, "leave", d["section"], "", 0)
+                log.add(env.now, who, "leave", step.section, "", 0)
                 outbound_h += run
         elif leg.mode == "gauge_change":
             node, method = leg.start, leg.method or "transload"

@@ -37,21 +37,18 @@ def convoy(model: Model, who: Who, route: Route, profile: MarchProfile, cleared_
     breakdown = model.breakdown_hours()
     for leg in route.legs:
         for u, v, k in leg.edges:
-            d = model.network.road.edges[u, v, k]
-            if model.crosses_border(u, v):
+            step = model.road_step(u, v, k)
+            if step.border is not None:
                 if env.now < cleared_at:
                     log.add(env.now, who, "request", v, "clearance", 0)
                     yield env.timeout(cleared_at - env.now)
                     log.add(env.now, who, "cleared", v, "", 0)
-                border = u if model.network.road.nodes[u].get("kind") == "border_crossing" else v
-                yield from model.border(border).use(who, f["border_check_hours"])
-            speed = model.router._march_speed(d)
-            if profile.speed_kmh:
-                speed = min(speed, profile.speed_kmh)
+                yield from step.border.use(who, f["border_check_hours"])
+            speed = min(step.speed_kmh, profile.speed_kmh) if profile.speed_kmh else step.speed_kmh
             interval_m = f["vehicle_interval_expressway_m"] if speed >= f["convoy_speed_expressway_kmh"] else f[
                 "vehicle_interval_rural_m"]
             pass_h = (who.vehicles * interval_m + f["march_unit_gap_m"]) / 1000.0 / speed
-            km = d["length"] / 1000.0
+            km = step.km
             drive_h = km / speed
             # daily limits: rest until the next day before a section that would exceed them
             if driven_today_h > 0 and (driven_today_h + drive_h > profile.daily_hours or (
@@ -60,14 +57,14 @@ def convoy(model: Model, who: Who, route: Route, profile: MarchProfile, cleared_
                 log.add(env.now, who, "halt", u, "", 0)
                 yield env.timeout(rest)
                 day_start, driven_today_h, driven_today_km, next_halt_h = env.now, 0.0, 0.0, 1.0
-            yield from model.road_slot(u, v, k).use(who, pass_h)
+            yield from step.space.use(who, pass_h)
             halts = 0.0
             while driven_today_h + drive_h >= next_halt_h:
                 halts += f["halt_first_h"] if next_halt_h == 1.0 else f["halt_every_2h_h"]
                 next_halt_h += 2.0
-            log.add(env.now, who, "enter", d["section"], "", 0)
+            log.add(env.now, who, "enter", step.section, "", 0)
             yield env.timeout(drive_h + halts + breakdown)
-            log.add(env.now, who, "leave", d["section"], "", 0)
+            log.add(env.now, who, "leave", step.section, "", 0)
             breakdown = 0.0  # a breakdown delays the march unit once
             driven_today_h += drive_h
             driven_today_km += km
