@@ -97,8 +97,9 @@ def describe(network: Network, *, all_years: Network | None = None, sections: bo
         sch = (rail["geometry_source"] == "schematic").mean() if "geometry_source" in rail else 0.0
         lines.append(f"  rail sections with schematic geometry: {sch:.0%}")
     if len(road) and "highway" in road:
-        lines.append("  road km by class: " + ", ".join(
-            f"{c} {km:,.0f}" for c, km in road.groupby("highway")["length_km"].sum().items()))
+        cls = "road_class" if "road_class" in road else "highway"
+        lines.append(f"  road km by class ({cls}): " + ", ".join(
+            f"{c} {km:,.0f}" for c, km in road.groupby(cls)["length_km"].sum().items()))
     gt = network.gauge_terminals
     lines.append("  gauge terminals: " + (", ".join(
         f"{network.label(n)} ({', '.join(sorted({t.method for t in network.terminals_at(n)}))})" for n in gt)
