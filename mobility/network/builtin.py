@@ -101,7 +101,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _load_geometry(folder: Path) -> dict[str, tuple[LineString, str]]:
+def _load_geometry(folder: Path) -> dict[str, tuple[LineString, str, list[int]]]:
     path = folder / "geometry.geojson"
     if not path.is_file():
         return {}
@@ -109,7 +109,8 @@ def _load_geometry(folder: Path) -> dict[str, tuple[LineString, str]]:
     out = {}
     for feat in data.get("features", []):
         props = feat.get("properties") or {}
-        out[props["section"]] = (shape(feat["geometry"]), props.get("source", ""))
+        ways = props.get("osm_ids") or []
+        out[props["section"]] = (shape(feat["geometry"]), props.get("source", ""), list(ways))
     return out
 
 
@@ -150,9 +151,14 @@ def _build(name: str) -> Network:
         }
 
     def geometry_for(section: str, u: str, v: str) -> tuple[LineString, str]:
-        if section in geoms:
-            return geoms[section]
         a, b = nodes[u], nodes[v]
+        if section in geoms:
+            line, src, _ = geoms[section]
+            first, last = line.coords[0], line.coords[-1]
+            # orient the line from u to v whichever way it was stored
+            if haversine_m(*last, a["x"], a["y"]) < haversine_m(*first, a["x"], a["y"]):
+                line = LineString(list(line.coords)[::-1])
+            return line, src
         return LineString([(a["x"], a["y"]), (b["x"], b["y"])]), "schematic"
 
     def length_for(row: dict[str, str], geom: LineString, geom_source: str) -> tuple[float, str]:
@@ -180,6 +186,7 @@ def _build(name: str) -> Network:
         tracks = _int(row["tracks"])
         attrs = {
             "section": section,
+            "osmid": geoms[section][2] if section in geoms and geoms[section][2] else None,
             "line": row["line_id"],
             "name": row["name"],
             "gauge": gauge,
@@ -262,6 +269,10 @@ def _build(name: str) -> Network:
                 confidence=row["confidence"],
             )
         )
+    unknown = set(geoms) - seen
+    if unknown:
+        raise NetworkError(f"{folder / 'geometry.geojson'}: geometry for unknown section(s) "
+                           f"{', '.join(sorted(unknown))}; fix the section ids")
     missing = set(nodes) - set(rail) - set(road)
     if missing:
         raise NetworkError(f"{folder / 'nodes.csv'}: nodes on no edge: {', '.join(sorted(missing))}")
