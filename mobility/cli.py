@@ -30,13 +30,15 @@ class _Parser(argparse.ArgumentParser):
 def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield a temporary folder beside ``target`` that replaces it only if the block succeeds."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    if target.exists() and not target.is_dir():
+        raise MobilityError(f"--out {target}: is a file, not a folder; give a folder for the outputs")
     try:
-        if target.is_dir():  # keep files of the old run that this run does not rewrite (e.g. map.html)
-            for p in target.iterdir():
-                if p.is_file():
-                    shutil.copy2(p, tmp / p.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    except OSError as exc:
+        raise MobilityError(f"--out {target}: cannot write there ({exc.strerror}); choose another folder") from None
+    os.chmod(tmp, 0o755)
+    try:
         yield tmp
         old = target.with_name(f".{target.name}-old")
         if target.exists():
@@ -154,6 +156,16 @@ def cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} must be 1 or more")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mobility", description="Military mobility through the Suwałki corridor: simulate, map, compare.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -163,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output folder (default runs/<scenario name>)")
     r.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     r.add_argument("--check", action="store_true", help="check invariants: capacity and troop conservation")
-    r.add_argument("--replications", type=int, default=1, help="run N replications and report bands")
+    r.add_argument("--replications", type=_positive, default=1, help="run N replications and report bands")
     r.add_argument("--workers", type=int, default=None, help="local Dask workers for replications")
     r.add_argument("--no-map", action="store_true", help="skip the map, charts and report")
     r.set_defaults(func=cmd_run)

@@ -47,8 +47,9 @@ _TABLE: tuple[Factor, ...] = (
     Factor("rail_baltica_train_length_m", 1050, "m", "R80 (Rail Baltica design)", "S"),
     Factor("default_freight_speed_kmh", 60, "km/h", "assumption", "assumption",
            "line speed where the data gives none"),
-    Factor("military_train_speed_kmh", 50, "km/h", "assumption from R102 and C22", "E",
-           "cap for out-of-gauge military trains; observed door-to-door ~12 km/h (R102), 400 km/day (C22)"),
+    Factor("military_train_speed_kmh", 25, "km/h", "C22 (800 km in 2 days: ~17 km/h); R102 (1,400 km in 5 days)", "E",
+           "average running speed of out-of-gauge military trains, stops for crews and paths included; "
+           "line speed caps it where lower"),
     # --- rolling stock and loading -----------------------------------------
     Factor("wagon_length_m", 22, "m", "assumption (6-axle heavy flat ~20-23 m)", "assumption"),
     Factor("locomotive_length_m", 23, "m", "assumption", "assumption"),
@@ -56,8 +57,8 @@ _TABLE: tuple[Factor, ...] = (
     Factor("wheeled_per_wagon", 2.5, "vehicles/wagon", "R93 (900 wagons for ~2,500 pieces, 2.8/wagon)", "E",
            "wheeled vehicles and trailers"),
     Factor("containers_per_wagon", 2, "containers/wagon", "assumption (40 ft flat with 2 x 20 ft)", "assumption"),
-    Factor("load_hours_per_wagon", 0.2, "h/wagon", "C22 (~50 vehicles/day/ramp); DOMAIN §17.1.3", "E",
-           "lashing, centring and inspection at a ramp"),
+    Factor("load_hours_per_wagon", 0.3, "h/wagon", "DOMAIN §17.1.3 (reload 3-6 h for 15-20 wagons: 0.15-0.4)", "E",
+           "lashing, centring and inspection at a ramp; C22's wheeled battalion loaded slower (~50 vehicles/day)"),
     Factor("unload_hours_per_wagon", 0.035, "h/wagon", "C20 (15 tracked off in <30 min)", "S"),
     Factor("shunting_hours", 1.0, "h/train", "assumption", "assumption",
            "placing and pulling a train at a ramp or terminal"),
@@ -82,15 +83,21 @@ _TABLE: tuple[Factor, ...] = (
     Factor("halt_first_h", 0.25, "h", "C47 (15 min after the first hour)", "S"),
     Factor("halt_every_2h_h", 1 / 6, "h", "C47 (10 min every 2 h)", "S"),
     Factor("daily_driving_hours", 10, "h/day", "DOMAIN §13 (FM 55-30)", "BK"),
+    Factor("daily_march_km", 300, "km/day", "R99 (130-165 km/day observed, with public events); FM 11-43 speeds", "E",
+           "sustained daily distance of a wheeled march unit over several days: above the Dragoon Ride "
+           "pace, below 10 h at expressway speed"),
     Factor("tracked_daily_km", 100, "km/day", "assumption", "assumption",
            "track wear limits road marches of tracked vehicles"),
     Factor("het_payload_t", 63.5, "t", "R112 (M1070/M1000 70 short tons)", "S"),
     Factor("het_load_hours", 0.5, "h/vehicle", "assumption (not found, DOMAIN §17.4)", "assumption"),
     Factor("mlc_tracked", 70, "MLC", "DOMAIN §11 (Abrams 70-80, Leopard 2 ~70)", "BK",
            "heaviest tracked vehicle of a heavy unit"),
+    Factor("mlc_tracked_light", 40, "MLC", "assumption (IFV / APC class)", "assumption",
+           "heaviest tracked vehicle of a unit without MBTs"),
     Factor("mlc_het_loaded", 100, "MLC", "DOMAIN §11 (HET with Abrams 90-110)", "BK"),
     Factor("mlc_wheeled", 30, "MLC", "assumption", "assumption", "heaviest ordinary wheeled vehicle"),
     Factor("tracked_weight_t", 62, "t", "DOMAIN §11 (Leopard 2A6 60.5-62.3 t; M1A2 64-67 t)", "M"),
+    Factor("tracked_light_weight_t", 35, "t", "assumption (IFV / APC class)", "assumption"),
     Factor("wheeled_weight_t", 25, "t", "assumption", "assumption"),
     # --- borders and ports --------------------------------------------------
     Factor("border_check_hours", 0.1, "h/march unit", "assumption (Schengen: no systematic controls, DOMAIN §5.2)",
@@ -101,6 +108,14 @@ _TABLE: tuple[Factor, ...] = (
     Factor("port_berth_vehicles_per_day", 300, "vehicles/day/berth", "R88; R89; R90", "E",
            "Klaipėda >300 items in 1 day; Gdańsk 311 in 2 days; Gdynia ~700 in 2 days"),
 )
+
+
+#: Factors that may be set to zero (a time that can vanish); every other factor must be positive.
+MAY_BE_ZERO = frozenset({
+    "load_hours_per_wagon", "unload_hours_per_wagon", "shunting_hours", "bogie_exchange_hours_per_train",
+    "wagon_turnaround_hours", "halt_first_h", "halt_every_2h_h", "het_load_hours", "border_check_hours",
+    "clearance_peacetime_days", "clearance_emergency_hours", "march_unit_gap_m",
+})
 
 
 class Factors(Mapping[str, float]):
@@ -120,6 +135,13 @@ class Factors(Mapping[str, float]):
                     f"factors.{key}: unknown planning factor; known factors are "
                     f"{', '.join(sorted(self._base))}"
                 )
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ScenarioError(f"factors.{key}: {value!r} is not a number; give a number in "
+                                    f"{self._base[key].unit}")
+            if value < 0 or (value == 0 and key not in MAY_BE_ZERO):
+                need = "zero or more" if key in MAY_BE_ZERO else "more than zero"
+                raise ScenarioError(f"factors.{key}: {value:g} is not allowed; give a value {need} "
+                                    f"({self._base[key].unit})")
             self._values[key] = float(value)
             self._overridden[key] = float(value)
 

@@ -43,8 +43,8 @@ CATALOGUE: dict[str, UnitType] = {
                  "BK"),
         UnitType("us_ibct", "US Infantry Brigade Combat Team", 4400, 0, 900, 300, 300, False,
                  "assumption (infantry brigade, light wheeled fleet)", "assumption"),
-        UnitType("de_pzbrig", "German heavy brigade (Panzerbrigade 45-like)", 5000, 220, 800, 250, 400, True,
-                 "R97 (~4,800 soldiers + 200 civilians; PzBtl 203 Leopard 2A8, PzGrenBtl 122 Puma, PzArtBtl 131 "
+        UnitType("de_pzbrig", "German heavy brigade (Panzerbrigade 45-like)", 4800, 220, 800, 250, 400, True,
+                 "R97 (~4,800 soldiers, plus 200 civilians not counted; PzBtl 203 Leopard 2A8, PzGrenBtl 122 Puma, PzArtBtl 131 "
                  "PzH 2000); vehicle counts assumption", "M"),
         UnitType("mech_bde", "Generic mechanised brigade", 4000, 250, 800, 250, 350, True,
                  "assumption (between ABCT and Panzerbrigade 45)", "assumption"),

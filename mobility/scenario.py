@@ -138,8 +138,10 @@ class Disruption(_Strict):
 
     @property
     def target(self) -> str:
-        """The closed item's id."""
-        return self.section or self.node or self.terminal or ""
+        """The closed item's id: a section id, a node id, or ``terminal:<node>``."""
+        if self.terminal is not None:
+            return f"terminal:{self.terminal}"
+        return self.section or self.node or ""
 
 
 class Uncertainty(_Strict):
@@ -153,6 +155,18 @@ class Uncertainty(_Strict):
     mean: float | None = None
     sigma: float | None = None
     scale: Literal["multiply", "value"] = Field("value", description="multiply the table value or replace it")
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Uncertainty:
+        if self.distribution == "uniform":
+            if self.low is None or self.high is None or not self.low <= self.high:
+                raise ValueError("uniform needs low <= high")
+        elif self.distribution == "triangular":
+            if None in (self.low, self.mode, self.high) or not self.low <= self.mode <= self.high:
+                raise ValueError("triangular needs low <= mode <= high")
+        elif self.mean is None or self.mean <= 0 or self.sigma is None or self.sigma < 0:
+            raise ValueError("lognormal needs mean > 0 and sigma >= 0")
+        return self
 
 
 class UnitTypeSpec(_Strict):

@@ -65,7 +65,7 @@ class SimulationResult:
     def check(self) -> None:
         """Raise :class:`~mobility.errors.InvariantError` if capacity or troop conservation is broken."""
         check_capacity(self.events, self.resources)
-        troop_states(self.events, total=self.scenario.total_troops())
+        troop_states(self.events, unit_troops={u.id: u.type.personnel for u in expand_forces(self.scenario)})
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``."""
@@ -146,10 +146,10 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
     factors = sample_factors(scenario, Factors(scenario.factors), rng)
     model = run_model(scenario, net, factors, rng, progress=progress)
     units = expand_forces(scenario)
-    nominal = {u.id: model.plan(u, 0.0).nominal_h + 0.0 for u in units}
+    nominal = {u.id: model.plan(u, 0.0, disrupted=False).nominal_h for u in units}
     result = SimulationResult(scenario=scenario, seed=seed, events=model.log.frame(),
                               resources=model.resources_frame(), network=model.network, factors=factors,
-                              nominal_h=nominal, end_h=float(model.env.now))
+                              nominal_h=nominal, end_h=float(model.log.last_time()))
     if check:
         result.check()
     return result

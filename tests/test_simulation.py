@@ -30,7 +30,7 @@ def terminal_bound(baseline_dict: dict, node: str | None = None, ramps: int = 1)
     d["forces"] = [{"id": "mech", "type": "mech_bde", "count": 6, "ready_day": 0, "stagger_days": 0.5,
                     "origin": "bialystok", "destination": "gaiziunai", "mode": "rail"}]
     d["resources"] = {"wagons_1435": 5000, "wagons_1520": 5000, "locomotives_1435": 200, "locomotives_1520": 200}
-    terms = [{"node": "bialystok", "method": "ramp", "ramps": 8}, {"node": "gaiziunai", "method": "ramp", "ramps": 8}]
+    terms = [{"node": "bialystok", "method": "ramp", "ramps": 16}, {"node": "gaiziunai", "method": "ramp", "ramps": 16}]
     if node is not None:
         terms.append({"node": node, "method": "transload", "ramps": ramps})
     rail = load_network(year=2025).rail
@@ -162,3 +162,94 @@ def test_factor_overrides_change_the_run(baseline_dict):
     slow = simulate(parse_scenario(d))
     assert last_closed(slow) > last_closed(base)
     assert slow.factors.overridden == {"load_hours_per_wagon": 1.0}
+
+
+def test_closing_a_terminal_reroutes_trains_and_leaves_the_line_open(baseline_dict):
+    d = terminal_bound(baseline_dict)
+    d["disruptions"] = [{"terminal": "sestokai", "from_day": 0, "to_day": 30}]
+    ev = simulate(parse_scenario(d), check=True).events
+    changes = ev[ev["event"] == "gauge_change"]
+    assert not ((changes["place"] == "sestokai") & (changes["time"] < 30 * 24)).any()
+    assert set(changes["place"].astype(str)) >= {"mockava", "palemonas"}
+    # trains still run through Šeštokai on the interlaced track while its terminal is shut
+    through = ev[(ev["event"] == "enter") & (ev["place"] == "rail:mockava-sestokai:1435;1520")]
+    assert (through["time"] < 30 * 24).any()
+
+
+def test_a_closure_with_no_way_round_makes_movers_wait_rather_than_failing(baseline_dict):
+    d = small(baseline_dict)
+    d["forces"] = [{"id": "conv", "type": "enabler_pkg", "ready_day": 1, "origin": "bialystok",
+                    "destination": "vilnius", "mode": "road"}]
+    d["policies"] = {"enforce_weight_limits": True}
+    base = simulate(parse_scenario(d))
+    d["disruptions"] = [{"node": "budzisko", "from_day": 0, "to_day": 6}, {"node": "ogrodniki", "from_day": 0,
+                                                                           "to_day": 6}]
+    shut = simulate(parse_scenario(d), check=True)
+    crossed = shut.events[(shut.events["event"] == "acquire") & shut.events["resource"].astype(str).str.startswith(
+        "border:")]
+    assert len(crossed) > 0 and crossed["time"].min() >= 6 * 24
+    assert last_closed(shut) > last_closed(base)
+
+
+def test_a_train_starting_at_a_gauge_terminal_uses_the_stock_of_its_first_line(baseline_dict):
+    d = small(baseline_dict)
+    d["forces"] = [{"id": "kit", "type": "mech_bde", "ready_day": 0, "origin": "palemonas",
+                    "destination": "tapa", "mode": "rail"}]
+    ev = simulate(parse_scenario(d), check=True).events
+    first_train = ev[ev["mover"] == "kit/rail/1"]
+    taken = first_train[first_train["event"] == "acquire"]["resource"].astype(str)
+    assert taken.iloc[0] == "wagons:1520"  # Palemonas–Tapa is broad gauge all the way
+    assert not (first_train["event"] == "gauge_change").any()
+
+
+@pytest.mark.parametrize(
+    ("resources", "field"),
+    [({"locomotives_1435": 0}, "resources.locomotives_1435"), ({"wagons_1435": 5}, "resources.wagons_1435")],
+)
+def test_a_pool_too_small_for_one_train_is_a_clear_error(baseline_dict, resources, field):
+    d = small(baseline_dict)
+    d["resources"] = resources
+    with pytest.raises(ScenarioError, match=rf"^{field}: .* needs \d+ at once but the pool holds"):
+        simulate(parse_scenario(d))
+
+
+def test_no_port_berth_for_a_unit_starting_at_a_port_is_a_clear_error(baseline_dict):
+    d = small(baseline_dict)
+    d["forces"] = [{"id": "ship", "type": "us_abct", "origin": "gdansk", "destination": "rukla"}]
+    d["resources"] = {"port_berths": 0}
+    with pytest.raises(ScenarioError, match="resources.port_berths is 0"):
+        simulate(parse_scenario(d))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"uncertainties": [{"factor": "load_hours_per_wagon", "distribution": "triangular", "low": 0.1}]},
+         r"uncertainties\[0\]: triangular needs low <= mode <= high"),
+        ({"uncertainties": [{"factor": "section_delay_hours", "distribution": "lognormal", "mean": -1,
+                             "sigma": 1}]}, r"uncertainties\[0\]: lognormal needs mean > 0"),
+        ({"factors": {"march_unit_vehicles": 0}}, r"factors\.march_unit_vehicles: 0 is not allowed"),
+        ({"factors": {"wagon_length_m": -3}}, r"factors\.wagon_length_m: -3 is not allowed"),
+    ],
+)
+def test_bad_uncertainties_and_factors_are_one_line_errors(baseline_dict, change, expected):
+    d = small(baseline_dict)
+    d.update(change)
+    with pytest.raises(ScenarioError, match=r"^s\.yaml: " + expected):
+        parse_scenario(d, source="s.yaml")
+
+
+def test_event_logs_do_not_depend_on_the_hash_seed(tmp_path, root):
+    import subprocess
+    import sys
+
+    code = ("import sys, mobility; r = mobility.simulate(mobility.load_scenario(sys.argv[1]));"
+            "r.events.to_parquet(sys.argv[2])")
+    sc = root / "scenarios" / "baseline.yaml"
+    outs = []
+    for seed in ("1", "4242"):
+        out = tmp_path / f"events-{seed}.parquet"
+        env = {**__import__("os").environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code, str(sc), str(out)], check=True, env=env)
+        outs.append(pd.read_parquet(out))
+    pd.testing.assert_frame_equal(outs[0], outs[1])

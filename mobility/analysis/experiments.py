@@ -335,10 +335,14 @@ def validate_candidates(scenario: Scenario, cset: CandidateSet) -> None:
     """
     from mobility.simulation import scenario_network
 
-    bare = {k: v for k, v in scenario_dict(scenario).items() if k not in OVERLAY_KEYS}
+    data = scenario_dict(scenario)
+    bare = {k: v for k, v in data.items() if k not in OVERLAY_KEYS}
     for i, c in enumerate(cset.candidates):
         where = f"{cset.source}: candidates[{i}] ({c.id})"
-        parse_scenario({**bare, **c.overlay}, source=where)
+        alone = c.overlay
+        if "policies" in alone:  # policy fields depend on each other (clearance: custom needs clearance_hours)
+            alone["policies"] = {**data["policies"], **alone["policies"]}
+        parse_scenario({**bare, **alone}, source=where)
         scenario_network(apply_candidates(scenario, [c], source=where))
 
 
@@ -528,20 +532,19 @@ def _run_on_dask(client: Client, specs: Sequence[RunSpec], runner: Callable[[Run
     from distributed import KilledWorker, as_completed
 
     token = uuid.uuid4().hex[:10]
-    pending: dict[str, tuple[RunSpec, int]] = {}
+    pending: dict[str, tuple[RunSpec, int, Any]] = {}
 
     def submit(spec: RunSpec, attempt: int) -> Any:
         fut = client.submit(runner, spec, key=f"mobility-run-{token}-{spec.arm}-r{spec.replication}-a{attempt}",
                             pure=False, retries=retries)
-        pending[fut.key] = (spec, attempt)
+        pending[fut.key] = (spec, attempt, fut)
         return fut
 
-    futures = [submit(s, 0) for s in specs]
     done: dict[tuple[str, int], RunOutput] = {}
-    queue = as_completed(futures)
+    queue = as_completed([submit(s, 0) for s in specs])
     try:
         for fut in queue:
-            spec, attempt = pending.pop(fut.key)
+            spec, attempt, _ = pending.pop(fut.key)
             try:
                 out = fut.result()
             except KilledWorker as exc:
@@ -552,13 +555,12 @@ def _run_on_dask(client: Client, specs: Sequence[RunSpec], runner: Callable[[Run
                 continue
             except Exception as exc:
                 raise _failed(spec, exc) from exc
-            done[(out.arm, out.replication)] = out
+            done[(spec.arm, spec.replication)] = out
             fut.release()
             tick()
     finally:
-        left = [f for f in futures if f.key in pending]
-        if left:
-            client.cancel(left)
+        if pending:
+            client.cancel([f for _, _, f in pending.values()])
     return done
 
 

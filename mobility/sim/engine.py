@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from mobility.errors import NoRouteError
+from mobility.errors import NoRouteError, ScenarioError
 from mobility.factors import Factors
 from mobility.forces import UnitType
 from mobility.network.edits import close, with_capacity_defaults
@@ -28,6 +28,9 @@ from mobility.sim.log import EventLog
 from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
 from mobility.sim.road import MarchProfile, convoy
+
+
+TYPICAL_WAGONS = 26  # a 600 m train: (600 - 23) // 22 wagons (factor table defaults), for planning estimates
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,12 @@ class Model:
         self.closures = Closures(windows)
         self._section_targets = {d.section for d in scenario.disruptions if d.section}
         self._node_targets = {d.node for d in scenario.disruptions if d.node}
+        self._route_targets = self._section_targets | self._node_targets | {
+            f"terminal:{d.terminal}" for d in scenario.disruptions if d.terminal}
         self.priority = scenario.policies.convoy_priority
         self.servers: dict[str, Server] = {}
         self.committed: dict[str, int] = {}
-        self._heads: dict[tuple, tuple[float, str | None]] = {}
+        self._heads: dict[tuple, tuple[tuple[float, float], str | None]] = {}
         self._road_steps: dict[tuple[str, str, int], RoadStep] = {}
         self._rail_steps: dict[tuple[str, str, int], RailStep] = {}  # trains routed through each gauge terminal and not yet through
         r = scenario.resources
@@ -163,6 +168,9 @@ class Model:
 
     def berth(self, node: str) -> Server:
         """Military berths of a port."""
+        if self.scenario.resources.port_berths < 1:
+            raise ScenarioError(f"resources.port_berths is 0 but a unit starts at the port {self.network.label(node)}; "
+                                "give the ports at least one military berth")
         return self._server(f"berth:{node}", "berth", node, self.scenario.resources.port_berths, (node,))
 
     def road_step(self, u: str, v: str, k: int) -> RoadStep:
@@ -210,36 +218,58 @@ class Model:
 
     # -- planning -------------------------------------------------------------------
     def router_at(self, now: float) -> Router:
-        """Router on the network without the sections and nodes closed at ``now``."""
-        active = self.closures.active(now) & (self._section_targets | self._node_targets)
+        """Router on the network without the sections, nodes and terminals closed at ``now``."""
+        active = self.closures.active(now) & self._route_targets
         r = self._routers.get(active)
         if r is None:
             net = close(self.network, sections_=active & self._section_targets, nodes=active & self._node_targets)
+            shut = {t.split(":", 1)[1] for t in active if t.startswith("terminal:")}
+            if shut:
+                net = net.with_graphs(terminals=[t for t in net.terminals if t.node not in shut],
+                                      change=f"terminals closed at {sorted(shut)}")
             r = Router(net, self.factors)
             self._routers[active] = r
         return r
 
-    def convoy_mover(self, tracked: bool) -> tuple[Mover, MarchProfile, bool]:
-        """Mover and march profile of a march unit; third value: on HETs."""
+    def convoy_mover(self, tracked: bool, heavy: bool = True) -> tuple[Mover, MarchProfile, bool]:
+        """Mover and march profile of a march unit; third value: on HETs.
+
+        ``heavy``: the unit's tracked vehicles are MBT-class (MLC and weight of
+        ``mlc_tracked``/``tracked_weight_t``), else light tracked (IFV-class).
+        """
         f, p = self.factors, self.scenario.policies
         enforce = p.enforce_weight_limits
+        wheeled_day = MarchProfile(None, f["daily_driving_hours"], f["daily_march_km"])
         if not tracked:
-            mlc, w = f["mlc_wheeled"], f["wheeled_weight_t"]
-            return (Mover.convoy(mlc=mlc, weight_t=w if enforce else None),
-                    MarchProfile(None, f["daily_driving_hours"], None), False)
+            return (Mover.convoy(mlc=f["mlc_wheeled"], weight_t=f["wheeled_weight_t"] if enforce else None),
+                    wheeled_day, False)
+        mlc = f["mlc_tracked"] if heavy else f["mlc_tracked_light"]
+        weight = f["tracked_weight_t"] if heavy else f["tracked_light_weight_t"]
         if p.tracked_on == "het" and self.scenario.resources.hets > 0:
-            return (Mover.convoy(mlc=f["mlc_het_loaded"], weight_t=f["tracked_weight_t"] if enforce else None,
+            return (Mover.convoy(mlc=f["mlc_het_loaded"] if heavy else mlc, weight_t=weight if enforce else None,
                                  speed_kmh=f["het_speed_kmh"]),
-                    MarchProfile(f["het_speed_kmh"], f["daily_driving_hours"], None), True)
-        return (Mover.convoy(mlc=f["mlc_tracked"], weight_t=f["tracked_weight_t"] if enforce else None,
-                             speed_kmh=f["tracked_march_speed_kmh"]),
+                    MarchProfile(f["het_speed_kmh"], f["daily_driving_hours"], f["daily_march_km"]), True)
+        return (Mover.convoy(mlc=mlc, weight_t=weight if enforce else None, speed_kmh=f["tracked_march_speed_kmh"]),
                 MarchProfile(f["tracked_march_speed_kmh"], f["daily_driving_hours"], f["tracked_daily_km"]), False)
 
-    def plan(self, unit: Unit, now: float) -> Plan:
-        """Choose how ``unit`` moves, on the network as it is at ``now``."""
-        router = self.router_at(now)
+    def plan(self, unit: Unit, now: float, *, disrupted: bool = True) -> Plan:
+        """Choose how ``unit`` moves, on the network as it is at ``now``.
+
+        Sections and nodes closed at ``now`` are avoided where another route
+        exists; where none does the unit plans on the whole network and its
+        movers wait at the closure. ``disrupted=False`` ignores closures
+        (validation before the run, unconstrained transit times).
+        """
+        if disrupted and self.router_at(now) is not self.router:
+            try:
+                return self._plan(self.router_at(now), unit)
+            except NoRouteError:
+                pass
+        return self._plan(self.router, unit)
+
+    def _plan(self, router: Router, unit: Unit) -> Plan:
         t = unit.type
-        wheeled = t.wheeled + t.trailers
+        heavy = t.heavy
         wants_rail = unit.mode in ("rail", "auto") and unit.origin in router.network.rail
         if unit.mode == "rail" and unit.origin not in router.network.rail:
             raise NoRouteError(f"unit {unit.id}: mode rail but its origin {self.network.label(unit.origin)} "
@@ -253,16 +283,18 @@ class Model:
                 rail_err = exc
                 if unit.mode == "rail":
                     raise NoRouteError(f"unit {unit.id}: {exc}") from None
+        # on rail, wheeled vehicles and their trailers take wagon space (R93); on the road
+        # trailers are towed and containers carried by the unit's trucks (DOMAIN §13)
         if rail_route is not None:
             if unit.mode == "rail":
-                rail_load, road_load = (t.tracked, wheeled, t.containers), (0, 0)
+                rail_load, road_load = (t.tracked, t.wheeled + t.trailers, t.containers), (0, 0)
             else:  # auto: tracked and containers by rail, wheeled by road
-                rail_load, road_load = (t.tracked, 0, t.containers), (0, wheeled)
+                rail_load, road_load = (t.tracked, 0, t.containers), (0, t.wheeled)
         else:
-            rail_load, road_load = (0, 0, 0), (t.tracked, wheeled + t.containers)
+            rail_load, road_load = (0, 0, 0), (t.tracked, t.wheeled)
         road_route = None
         if sum(road_load):
-            mover, _, _ = self.convoy_mover(tracked=road_load[0] > 0)
+            mover, _, _ = self.convoy_mover(tracked=road_load[0] > 0, heavy=heavy)
             try:
                 road_route = router.route(unit.origin, unit.destination, mover)
             except NoRouteError as exc:
@@ -282,25 +314,28 @@ class Model:
         trains spread over terminals as a movement planner would send them.
         """
         net = router.network
-        gauges = net.gauges_at(unit.origin) & set(GAUGES)
-        gauge = 1435 if 1435 in gauges else 1520
-        other = 1520 if gauge == 1435 else 1435
-        direct, after = Mover.train(gauge=gauge), Mover.train(gauge=other)
-        cmover, _, _ = self.convoy_mover(tracked=unit.type.tracked > 0)
-        options: list[tuple[float, int, str | None, str]] = []
-        h, head = self._to_railhead(router, unit.origin, unit.destination, direct, cmover)
-        if head is not None:
-            options.append((h, 0, None, head))
-        for i, term in enumerate(router.gauge_terminals, start=1):
-            h1 = router.hours(unit.origin, term, direct)
-            if not math.isfinite(h1):
-                continue
-            method = router._gauge_change_method(term) or "transload"
-            h2, head = self._to_railhead(router, term, unit.destination, after, cmover)
-            if head is None:
-                continue
-            options.append((h1 + self._terminal_cost(router, term, method) + h2, i, term, head))
+        cmover, _, _ = self.convoy_mover(tracked=unit.type.tracked > 0, heavy=unit.type.heavy)
+        options: list[tuple[float, float, int, int, str | None, str]] = []
+        for gauge in sorted(router.node_gauges[unit.origin] & set(GAUGES)):
+            other = 1520 if gauge == 1435 else 1435
+            direct, after = Mover.train(gauge=gauge), Mover.train(gauge=other)
+            (road_h, rail_h), head = self._to_railhead(router, unit.origin, unit.destination, direct, cmover)
+            if head is not None:
+                options.append((road_h, rail_h, gauge, 0, None, head))
+            for i, term in enumerate(router.gauge_terminals, start=1):
+                if term == unit.origin:  # start on the other gauge's stock instead
+                    continue
+                h1 = router.hours(unit.origin, term, direct)
+                if not math.isfinite(h1):
+                    continue
+                method = router._gauge_change_method(term) or "transload"
+                (road_h, rail_h), head = self._to_railhead(router, term, unit.destination, after, cmover)
+                if head is None:
+                    continue
+                options.append((road_h, h1 + self._terminal_cost(router, term, method) + rail_h, gauge, i, term,
+                                head))
         if not options:
+            gauge = 1435 if 1435 in router.node_gauges[unit.origin] else 1520
             try:
                 router.route(unit.origin, unit.destination, Mover.train(gauge=gauge, change_gauge=True))
             except NoRouteError as exc:
@@ -308,51 +343,59 @@ class Model:
                                    "can be reached by road") from None
             raise NoRouteError(f"no rail route from {net.label(unit.origin)} to a railhead from which "
                                f"{net.label(unit.destination)} can be reached by road")
-        _, _, term, head = min(options)
+        _, _, gauge, _, term, head = min(options)
+        direct = Mover.train(gauge=gauge)
         if term is None:
             rail = router.route(unit.origin, head, direct)
         else:
+            after = Mover.train(gauge=1520 if gauge == 1435 else 1435)
             method = router._gauge_change_method(term) or "transload"
-            change = Leg("gauge_change", (term,), (), router.gauge_change_hours(method, 26), 0.0, method=method)
+            change = Leg("gauge_change", (term,), (), router.gauge_change_hours(method, TYPICAL_WAGONS), 0.0,
+                         method=method)
             legs = (*router.route(unit.origin, term, direct).legs, change, *router.route(term, head, after).legs)
             rail = Route(unit.origin, head, Mover.train(gauge=gauge, change_gauge=True), legs)
         road = router.route(head, unit.destination, cmover) if head != unit.destination else None
         return rail, road
 
     def _to_railhead(self, router: Router, start: str, destination: str, train: Mover,
-                     convoy: Mover) -> tuple[float, str | None]:
-        """Quickest railhead on ``train``'s gauge from ``start``, counting the road leg after it.
+                     convoy: Mover) -> tuple[tuple[float, float], str | None]:
+        """The railhead (other than ``start``) on ``train``'s gauge nearest the destination by road.
+
+        Returns ``((road hours after it, rail hours to it), railhead)``: a unit
+        that moves by rail rides as far as rail takes it and marches the rest,
+        as movement planners route tracked equipment.
 
         Static for one router, so memoised: many trains ask the same question.
         """
         key = (id(router), start, destination, train, convoy)
-        hit = self._heads.get(key)
+        hit = self._heads.get(key)  # routers live as long as the model, so their ids are stable keys
         if hit is None:
             hit = self._heads[key] = self._find_railhead(router, start, destination, train, convoy)
         return hit
 
     def _find_railhead(self, router: Router, start: str, destination: str, train: Mover,
-                       convoy: Mover) -> tuple[float, str | None]:
+                       convoy: Mover) -> tuple[tuple[float, float], str | None]:
         net = router.network
         gauges = router.node_gauges
-        heads = [n for n in net.transfer_nodes if train.gauge in gauges[n]]
+        heads = [n for n in net.transfer_nodes if train.gauge in gauges[n] and n != start]
         if destination in net.rail and train.gauge in gauges[destination]:
             heads.append(destination)
-        best: tuple[float, str | None] = (math.inf, None)
+        best: tuple[tuple[float, float], str | None] = ((math.inf, math.inf), None)
         for head in heads:
-            h = router.hours(start, head, train)
-            if not math.isfinite(h):
+            rail_h = router.hours(start, head, train)
+            if not math.isfinite(rail_h):
                 continue
+            road_h = 0.0
             if head != destination:
-                h += router.hours(head, destination, convoy) if destination in net.road else math.inf
-            if h < best[0]:
-                best = (h, head)
+                road_h = router.hours(head, destination, convoy) if destination in net.road else math.inf
+            if math.isfinite(road_h) and (road_h, rail_h) < best[0]:
+                best = ((road_h, rail_h), head)
         return best
 
     def _terminal_cost(self, router: Router, node: str, method: str) -> float:
         """Hours a train arriving now would spend at a gauge terminal: the change plus the queue."""
         server = self.terminal(node, method)
-        hold = router.gauge_change_hours(method, 26)
+        hold = router.gauge_change_hours(method, TYPICAL_WAGONS)
         return hold + self.committed.get(node, 0) * hold / max(server.capacity, 1)
 
     # -- processes ------------------------------------------------------------------
@@ -406,7 +449,7 @@ class Model:
             troops = min(troops, troops_left)
             troops_left -= troops
             who = Who(unit.id, f"{unit.id}/{kind}/{i + 1}", kind, troops, vehicles, unit.priority)
-            out.append((kind, (who, plan, tracked, detail)))
+            out.append((kind, (who, plan, tracked, detail, t.heavy)))
         return out
 
     def hours_to_border(self, route: Route) -> float | None:
@@ -423,7 +466,7 @@ class Model:
         return None
 
     def _mover(self, kind: str, args: tuple, cleared_at: float) -> Generator[Any, Any, None]:
-        who, plan, tracked, detail = args
+        who, plan, tracked, detail, heavy = args
         env = self.env
         # a mover does not set off (or take stock) only to wait at the border for its clearance
         first = detail[3] if kind == "rail" else plan.road
@@ -439,12 +482,12 @@ class Model:
             wagons, tr, wh, rail, road_after = detail
             yield from train(self, who, rail, wagons, cleared_at)
             if road_after is not None:
-                _, profile, het = self.convoy_mover(tracked=tr > 0)
+                _, profile, het = self.convoy_mover(tracked=tr > 0, heavy=heavy)
                 # the train's vehicles march on from the railhead as one serial
                 yield from convoy(self, who, road_after, profile, cleared_at,
                                   hets=min(tr, self.het_pool.capacity) if het else 0)
         else:
-            _, profile, het = self.convoy_mover(tracked=tracked > 0)
+            _, profile, het = self.convoy_mover(tracked=tracked > 0, heavy=heavy)
             hets = min(tracked, self.het_pool.capacity) if het else 0
             yield from convoy(self, who, plan.road, profile, cleared_at, hets=hets)
         dest = plan.road.destination if kind == "road" else (
@@ -503,7 +546,7 @@ def run_model(scenario: Scenario, network: Network, factors: Factors, rng: np.ra
     units = expand_forces(scenario)
     # plan every unit up front on the undisrupted network: a unit with no route fails now, clearly
     for u in units:
-        model.plan(u, 0.0)
+        model.plan(u, 0.0, disrupted=False)
     procs = [model.env.process(model.unit_process(u)) for u in units]
     horizon = scenario.horizon_days * 24.0
     done = model.env.all_of(procs)

@@ -20,6 +20,10 @@ class EventLog:
         self._rows.append((time, who.unit, who.mover, who.mode, event, place, resource, amount,
                            who.troops, who.vehicles))
 
+    def last_time(self) -> float:
+        """Time of the latest row (0 for an empty log)."""
+        return max((r[0] for r in self._rows), default=0.0)
+
     def __len__(self) -> int:
         return len(self._rows)
 

@@ -28,7 +28,7 @@ def wagons_per_train(model: Model, route: Route) -> int:
 def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) -> Generator[Any, Any, None]:
     """The process of one train from its loading ramp to its railhead."""
     env, f, log = model.env, model.factors, model.log
-    gauge = next(leg.gauge for leg in route.legs if leg.mode == "rail")
+    gauge = route.mover.gauge or next(leg.gauge for leg in route.legs if leg.mode == "rail")
     wagon_pool, loco_pool = model.wagons[gauge], model.locos[gauge]
     yield from wagon_pool.take(who, wagons)
     yield from loco_pool.take(who, 1)
@@ -43,7 +43,7 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                     log.add(env.now, who, "request", v, "clearance", 0)
                     yield env.timeout(cleared_at - env.now)
                     log.add(env.now, who, "cleared", v, "", 0)
-                yield from step.track.use(who, step.headway_h)
+                yield from step.track.occupy(who, step.headway_h)
                 run = step.run_h + model.section_delay()
                 log.add(env.now, who, "enter", step.section, "", 0)
                 yield env.timeout(run)

@@ -12,6 +12,7 @@ from typing import Any
 
 import simpy
 
+from mobility.errors import ScenarioError
 from mobility.sim.log import EventLog
 
 
@@ -84,6 +85,27 @@ class Server:
             log.add(env.now, who, "release", self.place, self.rid, 1)
 
 
+    def occupy(self, who: Who, hold_h: float) -> Generator[Any, Any, None]:
+        """Wait for a server (and for the place to reopen), then keep it ``hold_h`` hours
+        while the caller goes on at once: a headway slot on a track, road space behind a column."""
+        env, log = self.env, self.log
+        log.add(env.now, who, "request", self.place, self.rid, 1)
+        req = self.res.request(priority=who.priority if self.use_priority else 0)
+        yield req
+        while True:
+            end = self.closures.closed_until(self.close_targets, env.now)
+            if end is None:
+                break
+            yield env.timeout(end - env.now)
+        log.add(env.now, who, "acquire", self.place, self.rid, 1)
+
+        def _release(_event: Any) -> None:
+            log.add(env.now, who, "release", self.place, self.rid, 1)
+            self.res.release(req)
+
+        env.timeout(max(hold_h, 0.0)).callbacks.append(_release)
+
+
 class Pool:
     """A pool of stock (wagons, locomotives, HETs): taken, and given back after a delay."""
 
@@ -96,7 +118,10 @@ class Pool:
     def take(self, who: Who, amount: int) -> Generator[Any, Any, None]:
         """Wait until ``amount`` is free and take it."""
         if amount > self.capacity:
-            raise ValueError(f"{self.rid}: {who.mover} needs {amount} but the pool holds only {self.capacity}")
+            field = {"wagons": "wagons_", "locomotives": "locomotives_"}.get(self.kind, "")
+            field = f"resources.{field}{self.rid.split(':')[-1]}" if field else "resources.hets"
+            raise ScenarioError(f"{field}: {who.mover} of unit {who.unit} needs {amount} at once but the pool "
+                                f"holds {self.capacity}; raise {field}")
         self.log.add(self.env.now, who, "request", self.place, self.rid, amount)
         if amount:
             yield self.container.get(amount)

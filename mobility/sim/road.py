@@ -57,7 +57,7 @@ def convoy(model: Model, who: Who, route: Route, profile: MarchProfile, cleared_
                 log.add(env.now, who, "halt", u, "", 0)
                 yield env.timeout(rest)
                 day_start, driven_today_h, driven_today_km, next_halt_h = env.now, 0.0, 0.0, 1.0
-            yield from step.space.use(who, pass_h)
+            yield from step.space.occupy(who, pass_h)
             halts = 0.0
             while driven_today_h + drive_h >= next_halt_h:
                 halts += f["halt_first_h"] if next_halt_h == 1.0 else f["halt_every_2h_h"]
