@@ -29,7 +29,6 @@ from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
 from mobility.sim.road import MarchProfile, convoy
 
-
 TYPICAL_WAGONS = 26  # a 600 m train: (600 - 23) // 22 wagons (factor table defaults), for planning estimates
 
 
