@@ -134,7 +134,7 @@ def resource_label(resource: str, kind: str = "", place: str = "", network: Any 
     Parameters
     ----------
     resource
-        Resource id, e.g. ``ramp:gdansk``, ``road:road:elk-suwalki:fwd``, ``wagons:1435``.
+        Resource id, e.g. ``ramp:gdansk``, ``road:elk-suwalki:fwd``, ``wagons:1435``.
     kind, place
         The resource's kind and place (from ``SimulationResult.resources``).
     network

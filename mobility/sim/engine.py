@@ -163,7 +163,7 @@ class Model:
         d = self.network.road.edges[u, v, k]
         sec = d["section"]
         direction = "fwd" if sec.split(":", 1)[1].split(":")[0] == f"{u}-{v}" else "rev"
-        return self._server(f"road:{sec}:{direction}", "road", sec, 1, (sec, u, v))
+        return self._server(f"{sec}:{direction}", "road", sec, 1, (sec, u, v))
 
     def berth(self, node: str) -> Server:
         """Military berths of a port."""
