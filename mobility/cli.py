@@ -86,6 +86,17 @@ def _fmt_bottlenecks(bn, n: int = 5) -> str:  # noqa: ANN001
     return "\n".join(lines)
 
 
+def _fmt_units(units, n: int = 5) -> str:  # noqa: ANN001
+    lines = [f"  {'unit':<16}{'ready':>7}{'closed':>8}{'delay d':>9}  main wait"]
+    late = units.sort_values(["delay_days", "unit"], ascending=[False, True], na_position="first").head(n)
+    for r in late.to_dict("records"):
+        closed = f"D+{r['closed_day']:.1f}" if r["closed_day"] == r["closed_day"] else "open"
+        wait = f"{r['main_wait']} ({r['main_wait_days']:.1f} d)" if r["main_wait"] else "-"
+        lines.append(f"  {r['unit'][:15]:<16}{'D+' + format(r['ready_day'], '.0f'):>7}{closed:>8}"
+                     f"{r['delay_days']:>9.1f}  {wait}")
+    return "\n".join(lines)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from mobility.scenario import load_scenario
 
@@ -121,6 +132,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(_fmt_tiers(result.tiers))
     print("bottlenecks (by total wait):")
     print(_fmt_bottlenecks(result.bottlenecks))
+    print("latest units (delay over an unqueued transit; the longest wait of the mover that closed them):")
+    print(_fmt_units(result.units))
     if args.check:
         print("checks: capacity never exceeded; troops conserved")
     print(f"wrote {out}/")
