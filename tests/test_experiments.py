@@ -348,15 +348,17 @@ def test_cli_run_replications_writes_files(tmp_path: Path, capsys: pytest.Captur
     from mobility.cli import main
 
     sc = tmp_path / "small.yaml"
-    data = small_baseline().model_dump(mode="json")
+    data = small_baseline().model_dump(mode="json") | {"uncertainties": []}
     sc.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["run", str(sc), "--replications", "3", "--workers", "1", "--out", str(out), "--no-map"]) == 0
+    assert main(["run", str(sc), "--replications", "3", "--workers", "1", "--out", str(out), "--no-map",
+                 "--uncertainties", str(CANDIDATES)]) == 0
     text = capsys.readouterr().out
     assert "P(met)" in text and "p10" in text
     assert {p.name for p in out.iterdir()} >= {"replications.parquet", "closure_bands.csv", "summary.json"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["replications"] == 3
+    assert {u["factor"] for u in summary["uncertainties"]} == {u.factor for u in load_candidates(CANDIDATES).uncertainties}
     assert {"p_met", "met_day_p10", "met_day_p50", "met_day_p90"} <= set(summary["tiers"][0])
     assert len(pd.read_parquet(out / "replications.parquet")) == 3
 

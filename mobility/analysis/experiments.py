@@ -69,15 +69,18 @@ __all__ = [
     "compare",
     "conflicts",
     "design_arms",
+    "display_name",
     "execute",
     "format_bands",
     "format_contributions",
     "format_ranking",
     "format_tier_probabilities",
     "load_candidates",
+    "load_uncertainties",
     "merge_overlay",
     "paired_ci",
     "parse_candidates",
+    "parse_uncertainties",
     "replicate",
     "replication_seeds",
     "run_one",
@@ -162,7 +165,8 @@ def _one_line(exc: ValidationError) -> str:
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     hint = "remove it or check its spelling" if err["type"] == "extra_forbidden" else (
         "add it" if err["type"] == "missing" else "correct the value")
-    return f"{_err_loc(err)}: {msg}; {hint}{more}"
+    loc = "" if not err["loc"] else f"{_err_loc(err)}: "
+    return f"{loc}{msg}; {hint}{more}"
 
 
 def _check_distribution(u: Uncertainty) -> str | None:
@@ -233,31 +237,52 @@ def parse_candidates(data: Any, *, source: str = "<candidates>") -> CandidateSet
                                 "policies: or factors:")
         seen.add(c.id)
         cands.append(c)
+    return CandidateSet(tuple(cands), parse_uncertainties(data.get("uncertainties"), source=source), source)
+
+
+def parse_uncertainties(raw: Any, *, source: str) -> tuple[Uncertainty, ...]:
+    """Validate an ``uncertainties:`` list (of a scenario, a candidates file or an uncertainties file)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ScenarioError(f"{source}: uncertainties: give a list of {{factor:, distribution:, ...}} entries")
     uncs = []
-    for i, u in enumerate(data.get("uncertainties") or ()):
+    for i, u in enumerate(raw):
+        factor = u.get("factor") if isinstance(u, dict) else None
         try:
             uncs.append(Uncertainty.model_validate(u))
         except ValidationError as exc:
-            raise ScenarioError(f"{source}: uncertainties[{i}]: {_one_line(exc)}") from None
+            where = f"{source}: uncertainties[{i}]" + (f" ({factor})" if factor else "")
+            raise ScenarioError(f"{where}: {_one_line(exc)}") from None
     check_uncertainties(uncs, source=source)
-    return CandidateSet(tuple(cands), tuple(uncs), source)
+    return tuple(uncs)
 
 
-def load_candidates(path: str | Path) -> CandidateSet:
-    """Read and validate a candidates YAML file (see ``scenarios/candidates.yaml``)."""
+def _read_yaml(path: str | Path, what: str) -> Any:
     import yaml
 
     p = Path(path)
     if not p.is_file():
-        raise ScenarioError(f"{p}: no such candidates file; give the path of a .yaml file "
-                            "(see scenarios/candidates.yaml)")
+        raise ScenarioError(f"{p}: no such {what} file; give the path of a .yaml file (see scenarios/candidates.yaml)")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ScenarioError(f"{p}:{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
-    return parse_candidates(data, source=str(p))
+
+
+def load_uncertainties(path: str | Path) -> tuple[Uncertainty, ...]:
+    """The ``uncertainties:`` list of a YAML file (a candidates file or a scenario file will do)."""
+    data = _read_yaml(path, "uncertainties")
+    if not isinstance(data, dict) or "uncertainties" not in data:
+        raise ScenarioError(f"{path}: no uncertainties: list in this file; see scenarios/candidates.yaml")
+    return parse_uncertainties(data["uncertainties"], source=str(path))
+
+
+def load_candidates(path: str | Path) -> CandidateSet:
+    """Read and validate a candidates YAML file (see ``scenarios/candidates.yaml``)."""
+    return parse_candidates(_read_yaml(path, "candidates"), source=str(path))
 
 
 def merge_overlay(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
@@ -485,6 +510,7 @@ def _progress(total: int, label: str, *, enabled: bool) -> Iterator[Callable[[],
 @contextlib.contextmanager
 def _client(workers: int | None, scheduler: str | Client | None) -> Iterator[Client]:
     """A Dask client: on ``scheduler`` (an address or a Client), else on a new local cluster of processes."""
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler is not None and not isinstance(scheduler, str):
@@ -499,8 +525,11 @@ def _client(workers: int | None, scheduler: str | Client | None) -> Iterator[Cli
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    # runs are pure-Python and hold the GIL: the workers' statistical profiler and GIL monitor only slow them
+    quiet = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.gil.enabled": False}
+    with dask.config.set(quiet), LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                                              dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
         yield client
 
 
@@ -1051,6 +1080,21 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, left: Sequen
     return "\n".join(line(r) for r in (header, *rows))
 
 
+def display_name(arm: str, ids: Sequence[str], max_combination: int) -> str:
+    """A short name for an arm: ``all 9`` for all-in, ``all but x`` for a leave-one-out set.
+
+    >>> display_name("a+b+c", ["a", "b", "c", "d"], 2)
+    'all but d'
+    """
+    members = [m for m in arm.split("+") if m in ids] if arm != BASELINE else []
+    n = len(ids)
+    if len(members) == n and n > max_combination:
+        return f"all {n}"
+    if len(members) == n - 1 and n - 1 > max_combination:
+        return f"all but {next(i for i in ids if i not in members)}"
+    return arm
+
+
 def format_ranking(cmp: Comparison, *, limit: int | None = None) -> str:
     """The ranked table of a comparison as text: the baseline, then the arms best first.
 
@@ -1068,7 +1112,8 @@ def format_ranking(cmp: Comparison, *, limit: int | None = None) -> str:
     for r in (cmp.ranking.head(limit) if limit else cmp.ranking).to_dict("records"):
         per = r[f"gain_d{days[-1]}_per_meur"]
         rows.append([
-            str(r["rank"]), r["arm"], f"{r['cost_eur'] / 1e6:,.1f}",
+            str(r["rank"]), display_name(r["arm"], cmp.candidates.ids, cmp.max_combination),
+            f"{r['cost_eur'] / 1e6:,.1f}",
             "" if pd.isna(r["ready_year"]) else str(int(r["ready_year"])),
             *[_fmt_gain(r[f"gain_d{d}_mean"], r[f"gain_d{d}_ci_low"], r[f"gain_d{d}_ci_high"]) for d in days],
             "/".join(f"{r[f'p_met_d{t}']:.2f}" for t in tiers),
@@ -1121,6 +1166,8 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
     from mobility.cli import atomic_dir
 
     n = int(args.replications)
+    if getattr(args, "uncertainties", None):
+        scenario = with_uncertainties(scenario, load_uncertainties(args.uncertainties))
     rep = replicate(scenario, n, seed=args.seed, workers=args.workers, scheduler=getattr(args, "scheduler", None),
                     check=bool(getattr(args, "check", False)))
     summary = rep.summary()
@@ -1169,17 +1216,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_scheduler_to_run(sub: Any) -> None:
+def _extend_run(sub: Any) -> None:
+    """Give ``mobility run`` the replication options it lacks: --scheduler, --uncertainties."""
     run = getattr(sub, "choices", {}).get("run")
     if run is None:
         return
     with contextlib.suppress(argparse.ArgumentError):
         run.add_argument("--scheduler", default=None,
                          help="with --replications: address of a running Dask scheduler (instead of --workers)")
+    with contextlib.suppress(argparse.ArgumentError):
+        run.add_argument("--uncertainties", default=None, metavar="FILE",
+                         help="with --replications: add the uncertainties: list of FILE (e.g. "
+                              "scenarios/candidates.yaml) to the scenario's")
 
 
 def add_commands(sub: Any) -> None:
-    """Add ``mobility compare`` to the CLI (and ``--scheduler`` to ``mobility run``)."""
+    """Add ``mobility compare`` to the CLI (and ``--scheduler``, ``--uncertainties`` to ``mobility run``)."""
     p = sub.add_parser("compare", help="compare candidate investments alone and combined (Dask, common random "
                                        "numbers) and write comparison.csv / comparison.parquet")
     p.add_argument("scenario")
@@ -1195,4 +1247,4 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--no-extremes", action="store_true",
                    help="do not add the all-in and leave-one-out arms beyond --max-combination")
     p.set_defaults(func=cmd_compare)
-    _add_scheduler_to_run(sub)
+    _extend_run(sub)

@@ -1,0 +1,127 @@
+"""Benchmark: the shipped candidates x N replications on the embedded network, on 1 and 2 workers.
+
+Times :func:`mobility.analysis.experiments.compare` of ``scenarios/baseline.yaml``
+with ``scenarios/candidates.yaml`` (default: the baseline and each candidate
+alone, 20 replications each) with ``workers=1`` (in this process) and with a
+local Dask cluster of 2 worker processes (cluster start-up included), each
+``--repeats`` times, alternating, and reports the medians and the speed-up.
+It also checks that both give the same ``arms`` table, bit for bit.
+
+Run from the repository root::
+
+    /work/venv/bin/python benchmarks/bench_compare.py            # full: 3 x (1 and 2 workers)
+    /work/venv/bin/python benchmarks/bench_compare.py --replications 4 --repeats 1   # quick look
+
+Writes ``benchmarks/results/compare.json`` and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mobility.analysis.experiments import Comparison, compare, format_ranking, load_candidates
+from mobility.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed_compare(scenario: Any, candidates: Any, *, workers: int, replications: int, max_combination: int,
+                  extremes: bool) -> tuple[float, Comparison]:
+    """Wall time of one comparison (cluster start-up and shut-down included) and its result."""
+    t0 = time.perf_counter()
+    cmp = compare(scenario, candidates, replications=replications, max_combination=max_combination,
+                  workers=workers, progress=False, extremes=extremes)
+    return time.perf_counter() - t0, cmp
+
+
+def _git_commit() -> str:
+    """The checked-out commit (with ``+dirty`` if the tree has changes), or ``unknown``."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def run(args: argparse.Namespace) -> tuple[dict[str, Any], Comparison]:
+    """Measure; return the figures written to ``compare.json`` and the last comparison."""
+    sc = load_scenario(args.scenario)
+    cset = load_candidates(args.candidates)
+    times: dict[int, list[float]] = {1: [], 2: []}
+    loads: dict[int, list[float]] = {1: [], 2: []}
+    arms: dict[int, pd.DataFrame] = {}
+    last: Comparison | None = None
+    for rep in range(args.repeats):
+        for w in (1, 2):
+            load = os.getloadavg()[0]
+            t, cmp = timed_compare(sc, cset, workers=w, replications=args.replications,
+                                   max_combination=args.max_combination, extremes=args.extremes)
+            times[w].append(t)
+            loads[w].append(round(load, 2))
+            arms.setdefault(w, cmp.arms)
+            pd.testing.assert_frame_equal(cmp.arms, arms[w], check_exact=True)
+            last = cmp
+            print(f"  repeat {rep + 1}: {w} worker(s) {t:7.1f} s (load average before: {load:.2f})", flush=True)
+    pd.testing.assert_frame_equal(arms[1], arms[2], check_exact=True)
+    assert last is not None
+    runs = len(last.runs)
+    med = {w: statistics.median(v) for w, v in times.items()}
+    res = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "scenario": str(args.scenario), "candidates": str(args.candidates),
+        "n_candidates": len(cset.candidates), "arms": len(last.arms), "replications": args.replications,
+        "runs": runs, "max_combination": args.max_combination, "extremes": args.extremes, "repeats": args.repeats,
+        "git_commit": _git_commit(),
+        "wall_s": {str(w): v for w, v in times.items()},
+        "load_average_before": {str(w): v for w, v in loads.items()},
+        "median_s": {str(w): m for w, m in med.items()},
+        "per_run_s_1_worker": med[1] / runs,
+        "speedup_2_over_1": med[1] / med[2],
+        "identical_results_1_and_2_workers": True,
+        "cpu_count": os.cpu_count(), "python": platform.python_version(), "machine": platform.machine(),
+        "ranking_top": last.ranking[["rank", "arm", "gain_d10_mean", "gain_d30_mean"]].head(5).to_dict("records"),
+    }
+    return res, last
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"))
+    p.add_argument("--candidates", default=str(ROOT / "scenarios" / "candidates.yaml"))
+    p.add_argument("--replications", type=int, default=20)
+    p.add_argument("--max-combination", type=int, default=1)
+    p.add_argument("--extremes", action="store_true", help="add the all-in and leave-one-out arms")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "compare.json"))
+    args = p.parse_args(argv)
+    print(f"compare: {args.candidates} x {args.replications} replications, max combination "
+          f"{args.max_combination}, {args.repeats} repeat(s) on 1 and 2 workers", flush=True)
+    res, cmp = run(args)
+    print(format_ranking(cmp))
+    print(f"\n  {'workers':<8}{'median s':>10}{'runs':>7}{'s/run':>8}")
+    for w in ("1", "2"):
+        print(f"  {w:<8}{res['median_s'][w]:>10.1f}{res['runs']:>7}{res['median_s'][w] / res['runs']:>8.2f}")
+    print(f"  speed-up 1 -> 2 workers: {res['speedup_2_over_1']:.2f}x; arms identical on 1 and 2 workers")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2, default=str), encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
