@@ -162,8 +162,9 @@ class Uncertainty(_Strict):
             if self.low is None or self.high is None or not self.low <= self.high:
                 raise ValueError("uniform needs low <= high")
         elif self.distribution == "triangular":
-            if None in (self.low, self.mode, self.high) or not self.low <= self.mode <= self.high:
-                raise ValueError("triangular needs low <= mode <= high")
+            if None in (self.low, self.mode, self.high) or not (
+                    self.low <= self.mode <= self.high and self.low < self.high):
+                raise ValueError("triangular needs low <= mode <= high with low < high")
         elif self.mean is None or self.mean <= 0 or self.sigma is None or self.sigma < 0:
             raise ValueError("lognormal needs mean > 0 and sigma >= 0")
         return self

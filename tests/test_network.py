@@ -143,3 +143,12 @@ def test_geopackage_has_rail_road_nodes_layers(tmp_path):
     assert len(nodes) == len(net.node_ids)
     assert rail.crs.to_epsg() == 4326 and set(rail["gauge"]) == {"1435", "1520", "1435;1520"}
     assert not list(tmp_path.glob(".net-*"))  # no temp file left behind
+
+
+def test_setting_a_terminal_replaces_its_rows_rather_than_adding_to_them():
+    from mobility.network.edits import at_year, set_terminal
+
+    every = set_terminal(load_network(all_years=True), "palemonas", "transload", ramps=3)
+    for year in (2026, 2030):  # Palemonas has two transload rows from 2027 in the data
+        rows = at_year(every, year).terminals_at("palemonas", method="transload")
+        assert [t.ramps for t in rows] == [3]

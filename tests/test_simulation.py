@@ -253,3 +253,25 @@ def test_event_logs_do_not_depend_on_the_hash_seed(tmp_path, root):
         subprocess.run([sys.executable, "-c", code, str(sc), str(out)], check=True, env=env)
         outs.append(pd.read_parquet(out))
     pd.testing.assert_frame_equal(outs[0], outs[1])
+
+
+def test_uncertain_delays_follow_the_mover_not_the_event_order(baseline_dict):
+    d = small(baseline_dict)
+    d["uncertainties"] = [{"factor": "section_delay_hours", "distribution": "uniform", "low": 0, "high": 2}]
+    a = simulate(parse_scenario(d), seed=3)
+    d2 = copy.deepcopy(d)
+    d2["resources"] = {**d2.get("resources", {}), "wagons_1435": 2000}  # changes the order of events
+    b = simulate(parse_scenario(d2), seed=3)
+
+    def run_times(res):
+        ev = res.events[res.events["event"].isin(["enter", "leave"]) & (res.events["mode"] == "rail")]
+        ev = ev[ev["place"].astype(str).str.startswith("rail:")]
+        w = ev.pivot_table(index=["mover", "place"], columns="event", values="time", aggfunc="first",
+                           observed=True)
+        return (w["leave"] - w["enter"]).round(9)
+
+    ta, tb = run_times(a), run_times(b)
+    common = ta.index.intersection(tb.index)
+    assert len(common) > 20 and (ta.loc[common] > 0).all()
+    assert (ta.loc[common] == tb.loc[common]).mean() > 0.95  # same draws per mover and section
+    assert not a.events["time"].equals(b.events["time"])

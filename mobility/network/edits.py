@@ -50,21 +50,24 @@ def set_section_attrs(network: Network, changes: Mapping[str, Mapping[str, Any]]
 
 
 def set_terminal(network: Network, node: str, method: str, *, ramps: int, label: str = "") -> Network:
-    """Set the ramps of a node's terminal of ``method`` (adding the terminal if it has none)."""
+    """Give a node's ``method`` terminal ``ramps`` ramps in all (replacing every row of that node and method).
+
+    The replacing terminal keeps the earliest opening year of the rows it replaces
+    (or is open always when the node had none).
+    """
     if not network.has_node(node):
         raise NetworkError(f"unknown node {node!r} for a terminal; see `mobility network --describe`")
-    found = False
-    terms = []
-    for t in network.terminals:
-        if t.node == node and t.method == method:
-            found = True
-            terms.append(Terminal(**{**t.__dict__, "ramps": ramps, "ramps_source": label or "scenario"}))
-        else:
-            terms.append(t)
-    if not found:
-        terms.append(Terminal(node=node, method=method, ramps=ramps, source=label or "scenario",
-                              ramps_source=label or "scenario", confidence="scenario"))
-    return network.with_graphs(terminals=terms, change=label or f"{node} {method} ramps={ramps}")
+    old = [t for t in network.terminals if t.node == node and t.method == method]
+    keep = [t for t in network.terminals if not (t.node == node and t.method == method)]
+    opens = min((t.opens for t in old if t.opens is not None), default=None) if old and all(
+        t.opens is not None for t in old) else None
+    base = old[0] if old else None
+    keep.append(Terminal(node=node, method=method, ramps=ramps,
+                         description=base.description if base else "",
+                         rate=base.rate if base else "", opens=opens,
+                         source=(base.source + "; " if base else "") + (label or "scenario"),
+                         confidence="scenario", ramps_source=label or "scenario"))
+    return network.with_graphs(terminals=keep, change=label or f"{node} {method} ramps={ramps}")
 
 
 def at_year(network: Network, year: int, *, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Network:

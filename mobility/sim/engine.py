@@ -9,6 +9,7 @@ and writes one :class:`~mobility.sim.log.EventLog`.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -122,8 +123,12 @@ class Model:
                               getattr(r, f"locomotives_{g}")) for g in GAUGES}
         self.het_pool = Pool(self.env, self.log, "het", "het", "pool:het", r.hets)
         self.clearance_h = scenario.clearance_hours(factors)
-        self._delay_sampler = _delay_sampler(scenario, rng)
+        self._delay = next((u for u in scenario.uncertainties if u.factor == "section_delay_hours"), None)
         self._breakdown_p = _breakdown_p(scenario, rng)
+        # each mover draws from its own stream, so arms run with the same seed (common random
+        # numbers) give a mover the same delays even when the order of events differs
+        self._stream_seed = int(rng.integers(2**63))
+        self._streams: dict[str, np.random.Generator] = {}
 
     # -- resources, created on first use -------------------------------------------
     def _server(self, rid: str, kind: str, place: str, capacity: int, close_targets: tuple[str, ...]) -> Server:
@@ -205,13 +210,20 @@ class Model:
             a.get("kind") == "border_crossing" and b.get("kind") != "border_crossing")
 
     # -- uncertainty ----------------------------------------------------------------
-    def section_delay(self) -> float:
-        """Random extra running time of a section (0 without that uncertainty)."""
-        return self._delay_sampler() if self._delay_sampler else 0.0
+    def stream(self, mover: str) -> np.random.Generator:
+        """The random stream of one mover, derived from the run's seed and the mover's id."""
+        g = self._streams.get(mover)
+        if g is None:
+            g = self._streams[mover] = np.random.default_rng([self._stream_seed, zlib.crc32(mover.encode())])
+        return g
 
-    def breakdown_hours(self) -> float:
+    def section_delay(self, who: Who) -> float:
+        """Random extra running time of a section for ``who`` (0 without that uncertainty)."""
+        return max(0.0, _draw(self._delay, self.stream(who.mover))) if self._delay is not None else 0.0
+
+    def breakdown_hours(self, who: Who) -> float:
         """Delay of a march unit from a breakdown (0 without that uncertainty)."""
-        if self._breakdown_p and self.rng.random() < self._breakdown_p:
+        if self._breakdown_p and self.stream(who.mover).random() < self._breakdown_p:
             return 2.0  # assumption: a breakdown costs a march unit two hours
         return 0.0
 
@@ -504,13 +516,6 @@ class Model:
             rows.append({"resource": "clearance", "kind": "clearance", "place": "",
                          "capacity": 0, "unit": "authorisation"})
         return pd.DataFrame(rows, columns=["resource", "kind", "place", "capacity", "unit"])
-
-
-def _delay_sampler(scenario: Scenario, rng: np.random.Generator) -> Callable[[], float] | None:
-    for u in scenario.uncertainties:
-        if u.factor == "section_delay_hours":
-            return lambda u=u: float(max(0.0, _draw(u, rng)))
-    return None
 
 
 def _breakdown_p(scenario: Scenario, rng: np.random.Generator) -> float:

@@ -34,7 +34,7 @@ def convoy(model: Model, who: Who, route: Route, profile: MarchProfile, cleared_
     driven_today_km = 0.0
     next_halt_h = 1.0  # driving hours of the day at which the next halt falls
     day_start = env.now
-    breakdown = model.breakdown_hours()
+    breakdown = model.breakdown_hours(who)
     for leg in route.legs:
         for u, v, k in leg.edges:
             step = model.road_step(u, v, k)
