@@ -224,7 +224,8 @@ class Scenario(_Strict):
         return sum(cat[f.type].personnel * f.count for f in self.forces)
 
 
-def _loc(err: dict[str, Any]) -> str:
+def error_location(err: dict[str, Any]) -> str:
+    """Dotted path of a pydantic error, e.g. ``forces[0].origin``."""
     parts = []
     for p in err["loc"]:
         if isinstance(p, int):
@@ -255,7 +256,7 @@ def parse_scenario(data: Any, *, source: str = "<scenario>") -> Scenario:
         err = exc.errors()[0]
         msg = err["msg"].replace("Value error, ", "")
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ScenarioError(f"{source}: {_loc(err)}: {msg}; {_fix(err)}{more}") from None
+        raise ScenarioError(f"{source}: {error_location(err)}: {msg}; {_fix(err)}{more}") from None
     _check_references(sc, source)
     return sc
 

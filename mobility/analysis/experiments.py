@@ -51,7 +51,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mobility.errors import MobilityError, ScenarioError
-from mobility.scenario import Scenario, Uncertainty, load_scenario, parse_scenario
+from mobility.scenario import Scenario, Uncertainty, error_location, load_scenario, parse_scenario
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -149,23 +149,13 @@ class CandidateSet:
         raise KeyError(cid)
 
 
-def _err_loc(err: Mapping[str, Any]) -> str:
-    parts: list[str] = []
-    for p in err["loc"]:
-        if isinstance(p, int):
-            parts[-1:] = [f"{parts[-1]}[{p}]"] if parts else [f"[{p}]"]
-        else:
-            parts.append(str(p))
-    return ".".join(parts) or "(top level)"
-
-
 def _one_line(exc: ValidationError) -> str:
     err = exc.errors()[0]
     msg = str(err["msg"]).replace("Value error, ", "")
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     hint = "remove it or check its spelling" if err["type"] == "extra_forbidden" else (
         "add it" if err["type"] == "missing" else "correct the value")
-    loc = "" if not err["loc"] else f"{_err_loc(err)}: "
+    loc = "" if not err["loc"] else f"{error_location(err)}: "
     return f"{loc}{msg}; {hint}{more}"
 
 

@@ -64,18 +64,22 @@ class Server:
         self.close_targets = close_targets or (place,)
         self.use_priority = use_priority
 
+    def _seize(self, who: Who, req: simpy.resources.resource.Request) -> Generator[Any, Any, None]:
+        """Wait for ``req`` to be granted and the place to be open; log the acquire."""
+        yield req
+        while True:
+            end = self.closures.closed_until(self.close_targets, self.env.now)
+            if end is None:
+                break
+            yield self.env.timeout(end - self.env.now)
+        self.log.add(self.env.now, who, "acquire", self.place, self.rid, 1)
+
     def use(self, who: Who, hold_h: float, *, event: tuple[str, str] | None = None) -> Generator[Any, Any, None]:
         """Wait for a server (and for the place to reopen), hold it ``hold_h`` hours, release."""
         env, log = self.env, self.log
         log.add(env.now, who, "request", self.place, self.rid, 1)
         with self.res.request(priority=who.priority if self.use_priority else 0) as req:
-            yield req
-            while True:
-                end = self.closures.closed_until(self.close_targets, env.now)
-                if end is None:
-                    break
-                yield env.timeout(end - env.now)
-            log.add(env.now, who, "acquire", self.place, self.rid, 1)
+            yield from self._seize(who, req)
             if event:
                 log.add(env.now, who, event[0], self.place, "", 0)
             if hold_h > 0:
@@ -84,20 +88,13 @@ class Server:
                 log.add(env.now, who, event[1], self.place, "", 0)
             log.add(env.now, who, "release", self.place, self.rid, 1)
 
-
     def occupy(self, who: Who, hold_h: float) -> Generator[Any, Any, None]:
         """Wait for a server (and for the place to reopen), then keep it ``hold_h`` hours
         while the caller goes on at once: a headway slot on a track, road space behind a column."""
         env, log = self.env, self.log
         log.add(env.now, who, "request", self.place, self.rid, 1)
         req = self.res.request(priority=who.priority if self.use_priority else 0)
-        yield req
-        while True:
-            end = self.closures.closed_until(self.close_targets, env.now)
-            if end is None:
-                break
-            yield env.timeout(end - env.now)
-        log.add(env.now, who, "acquire", self.place, self.rid, 1)
+        yield from self._seize(who, req)
 
         def _release(_event: Any) -> None:
             log.add(env.now, who, "release", self.place, self.rid, 1)
