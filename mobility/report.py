@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from mobility import __version__
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from mobility.simulation import SimulationResult
 
 TOP_ROWS = 10
@@ -37,15 +39,16 @@ CHARTS = (
 
 
 # -- outputs -------------------------------------------------------------------------------------
-def chart_pngs(result: SimulationResult) -> dict[str, bytes]:
-    """The three charts of a run as PNG bytes, by file name."""
+def chart_pngs(result: SimulationResult, *, bands: pd.DataFrame | None = None) -> dict[str, bytes]:
+    """The three charts of a run as PNG bytes, by file name (closure with replication bands if given)."""
     from mobility.charts import bottleneck_chart, closure_chart, gantt_chart, png_bytes
 
-    return {"closure.png": png_bytes(closure_chart(result)), "gantt.png": png_bytes(gantt_chart(result)),
+    return {"closure.png": png_bytes(closure_chart(result, bands=bands)), "gantt.png": png_bytes(gantt_chart(result)),
             "bottlenecks.png": png_bytes(bottleneck_chart(result, n=TOP_ROWS))}
 
 
-def write_run_outputs(result: SimulationResult, folder: Path) -> None:
+def write_run_outputs(result: SimulationResult, folder: Path, *, bands: pd.DataFrame | None = None,
+                      uncertainty: pd.DataFrame | None = None) -> None:
     """Write the briefing outputs of a run into ``folder``.
 
     Files: ``closure.png``, ``gantt.png``, ``bottlenecks.png``, ``map.html``,
@@ -59,18 +62,22 @@ def write_run_outputs(result: SimulationResult, folder: Path) -> None:
         A :class:`~mobility.simulation.SimulationResult`.
     folder
         The run folder (``mobility run`` passes its temporary folder).
+    bands, uncertainty
+        With replications: closure percentiles by day (``day, p10, p50, p90``),
+        shaded on the closure chart, and the per-tier table (``day, required,
+        p_met, met_day_p10, met_day_p50, met_day_p90``) shown in the report.
     """
     from mobility.briefing import result_map, scenario_yaml
     from mobility.charts import write_bytes_atomic
     from mobility.maps import save_map
 
     folder = Path(folder)
-    pngs = chart_pngs(result)
+    pngs = chart_pngs(result, bands=bands)
     for name, data in pngs.items():
         write_bytes_atomic(data, folder / name)
     write_bytes_atomic(scenario_yaml(result.scenario).encode("utf-8"), folder / "scenario.yaml")
     save_map(result_map(result), folder / "map.html")
-    page = _page(result, pngs, map_href="map.html")
+    page = _page(result, pngs, map_href="map.html", uncertainty=uncertainty)
     write_bytes_atomic(page.encode("utf-8"), folder / "report.html")
 
 
@@ -378,7 +385,17 @@ footer{margin-top:2.5em;color:var(--muted);font-size:.85rem}
 """
 
 
-def _page(result: Any, pngs: dict[str, bytes], *, map_href: str) -> str:
+def _uncertainty(table: pd.DataFrame) -> str:
+    rows = "".join(
+        f"<tr><td>D+{int(r['day'])}</td><td>{_int(r['required'])}</td><td>{_pct(r['p_met'])}</td>"
+        f"<td>{_day(r.get('met_day_p10'))}</td><td>{_day(r.get('met_day_p50'))}</td>"
+        f"<td>{_day(r.get('met_day_p90'))}</td></tr>"
+        for r in table.to_dict("records"))
+    return ("<table><thead><tr><th>tier</th><th>required</th><th>P(met by tier day)</th><th>met, p10</th>"
+            f"<th>p50</th><th>p90</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd.DataFrame | None = None) -> str:
     sc = result.scenario
     map_link = (f'<p><a class="maplink" href="{esc(map_href)}">Open the interactive map: flows, bottlenecks '
                 f"and playback ({esc(map_href)}, same folder)</a></p>")
@@ -393,6 +410,10 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str) -> str:
         _section("NATO Force Model tiers", _tiers(result), sid="tier-table",
                  intro=f"Required troops are the tiers read {sc.targets.reading}ly, times the theatre share "
                        f"({sc.targets.theatre_share:.0%}). A part day counts as a whole one."),
+        _section("Uncertainty over replications", _uncertainty(uncertainty), sid="uncertainty",
+                 intro="Probability of meeting each tier by its day and the spread of the day it is met, over "
+                       "the replications; the closure chart shades the 10th-90th percentile band. The rest of "
+                       "this report shows one replication.") if uncertainty is not None else "",
         _section("Charts", _charts(pngs), sid="charts"),
         _section(f"Bottlenecks: top {TOP_ROWS} by total wait", _bottlenecks(result), sid="bottlenecks",
                  intro="Waits are summed over every train and march unit that asked for the resource; "

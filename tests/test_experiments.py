@@ -363,6 +363,21 @@ def test_cli_run_replications_writes_files(tmp_path: Path, capsys: pytest.Captur
     assert len(pd.read_parquet(out / "replications.parquet")) == 3
 
 
+def test_replications_brief_with_bands_in_the_chart_and_report(tmp_path: Path) -> None:
+    from mobility.cli import main
+
+    sc = tmp_path / "small.yaml"
+    sc.write_text(yaml.safe_dump(small_baseline().model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(sc), "--replications", "3", "--workers", "1", "--out", str(out)]) == 0
+    assert {"closure.png", "report.html", "map.html"} <= {p.name for p in out.iterdir()}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Uncertainty over replications" in page and "P(met by tier day)" in page
+    summary = json.loads((out / "summary.json").read_text())
+    p_met = f"{summary['tiers'][0]['p_met']:.0%}"
+    assert f"<td>{p_met}</td>" in page
+
+
 def test_cli_compare_writes_one_row_per_arm_and_maps_bad_files_to_exit_2(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], small_candidates: list[dict]) -> None:
     from mobility.cli import main

@@ -1165,6 +1165,13 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
         rep.runs.to_parquet(tmp / "replications.parquet", index=False)
         rep.bands.to_csv(tmp / "closure_bands.csv", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        if not getattr(args, "no_map", False):
+            # one replication (the first seed) briefs in full; the chart and report carry the bands
+            from mobility import report
+            from mobility.simulation import simulate
+
+            first = simulate(scenario, seed=int(rep.runs["seed"].iloc[0]))
+            report.write_run_outputs(first, tmp, bands=rep.bands, uncertainty=rep.tiers)
     print(f"{scenario.name}: {n} replications (seeds from SeedSequence({rep.seed}), NFM {scenario.targets.reading}, "
           f"theatre share {scenario.targets.theatre_share:g})")
     if not scenario.uncertainties:
