@@ -552,23 +552,18 @@ def _rb_status(d: dict[str, Any], year: int | None) -> str:
     return "construction" if status == "construction" else "planned"
 
 
+def _section_lines(network: Network, kind: str) -> list[_Line]:
+    """The sections of the rail (by gauge) or road graph as drawable lines."""
+    graph = network.rail if kind == "rail" else network.road
+    key = (lambda kv: (str(kv[1][2].get("gauge")), kv[0])) if kind == "rail" else (lambda kv: kv[0])
+    return [_Line(sec, u, v, _coords(d, u, v, network), d, kind, d.get("geometry_source") == "schematic")
+            for sec, (u, v, d) in sorted(_sections(graph).items(), key=key)]
+
+
 def _layout(network: Network) -> list[_Line]:
     """Every drawable section, with pixel offsets that separate lines sharing two nodes."""
     lines: list[_Line] = []
-    for sec, (u, v, d) in sorted(
-        _sections(network.rail).items(), key=lambda kv: (str(kv[1][2].get("gauge")), kv[0])
-    ):
-        lines.append(
-            _Line(
-                sec,
-                u,
-                v,
-                _coords(d, u, v, network),
-                d,
-                "rail",
-                d.get("geometry_source") == "schematic",
-            )
-        )
+    lines.extend(_section_lines(network, "rail"))
     for u, v, d in _future_rail_baltica(network):
         x1, y1, x2, y2 = d["_ux"]
         geom = d.get("geometry")
@@ -582,18 +577,7 @@ def _layout(network: Network) -> list[_Line]:
                 d["section"], u, v, coords, d, "rb-future", d.get("geometry_source") == "schematic"
             )
         )
-    for sec, (u, v, d) in sorted(_sections(network.road).items(), key=lambda kv: kv[0]):
-        lines.append(
-            _Line(
-                sec,
-                u,
-                v,
-                _coords(d, u, v, network),
-                d,
-                "road",
-                d.get("geometry_source") == "schematic",
-            )
-        )
+    lines.extend(_section_lines(network, "road"))
     groups: dict[frozenset[str], list[_Line]] = {}
     for ln in lines:
         if ln.schematic and len(ln.coords) >= 2:
