@@ -556,8 +556,12 @@ def _section_lines(network: Network, kind: str) -> list[_Line]:
     """The sections of the rail (by gauge) or road graph as drawable lines."""
     graph = network.rail if kind == "rail" else network.road
     key = (lambda kv: (str(kv[1][2].get("gauge")), kv[0])) if kind == "rail" else (lambda kv: kv[0])
-    return [_Line(sec, u, v, _coords(d, u, v, network), d, kind, d.get("geometry_source") == "schematic")
-            for sec, (u, v, d) in sorted(_sections(graph).items(), key=key)]
+    return [
+        _Line(
+            sec, u, v, _coords(d, u, v, network), d, kind, d.get("geometry_source") == "schematic"
+        )
+        for sec, (u, v, d) in sorted(_sections(graph).items(), key=key)
+    ]
 
 
 def _layout(network: Network) -> list[_Line]:
@@ -623,38 +627,39 @@ def _rail_text(ln: _Line, year: int | None) -> tuple[str, str]:
             f"<b>{'under construction' if status == 'construction' else 'planned'}</b>, opens {_esc(d.get('opens') or '?')}"
             + (f" – not usable in {year}" if year else "")
         )
+    return _texts(
+        ln,
+        lines,
+        [
+            ("Section", ln.section),
+            ("Name", d.get("name")),
+            ("Line", d.get("line")),
+            ("Gauge", f"{gauge} mm"),
+            ("Tracks", tracks if tracks is not None else "unknown"),
+            ("Electrified", {True: "yes", False: "no"}.get(d.get("electrified"), "unknown")),
+            ("Line speed", speed),
+            ("Trains per day", d.get("trains_per_day")),
+            (
+                "Max train length",
+                f"{d['max_train_length_m']:.0f} m" if d.get("max_train_length_m") else None,
+            ),
+            ("Length", _km(d)),
+            ("Opens", d.get("opens")),
+            ("Closes", d.get("closes")),
+            ("Status (data)", d.get("status")),
+            ("Geometry", d.get("geometry_source")),
+            ("Source", d.get("source")),
+            ("Confidence", d.get("confidence")),
+            ("Note", "from the embedded all-years data" if d.get("_from_embedded") else None),
+        ],
+    )
+
+
+def _texts(ln: _Line, lines: list[str], rows: list[tuple[str, Any]]) -> tuple[str, str]:
+    """Tooltip (summary lines, schematic flag) and popup (a table of ``rows``) of a drawn section."""
     if ln.schematic:
         lines.append("<i>schematic line (straight between nodes)</i>")
-    tooltip = "<br>".join(x for x in lines if x)
-    popup = (
-        '<div class="mob-popup">'
-        + _rows(
-            [
-                ("Section", ln.section),
-                ("Name", d.get("name")),
-                ("Line", d.get("line")),
-                ("Gauge", f"{gauge} mm"),
-                ("Tracks", tracks if tracks is not None else "unknown"),
-                ("Electrified", {True: "yes", False: "no"}.get(d.get("electrified"), "unknown")),
-                ("Line speed", speed),
-                ("Trains per day", d.get("trains_per_day")),
-                (
-                    "Max train length",
-                    f"{d['max_train_length_m']:.0f} m" if d.get("max_train_length_m") else None,
-                ),
-                ("Length", _km(d)),
-                ("Opens", d.get("opens")),
-                ("Closes", d.get("closes")),
-                ("Status (data)", d.get("status")),
-                ("Geometry", d.get("geometry_source")),
-                ("Source", d.get("source")),
-                ("Confidence", d.get("confidence")),
-                ("Note", "from the embedded all-years data" if d.get("_from_embedded") else None),
-            ]
-        )
-        + "</div>"
-    )
-    return tooltip, popup
+    return "<br>".join(x for x in lines if x), '<div class="mob-popup">' + _rows(rows) + "</div>"
 
 
 def _road_text(ln: _Line) -> tuple[str, str]:
@@ -677,35 +682,29 @@ def _road_text(ln: _Line) -> tuple[str, str]:
     ]
     if d.get("border_crossing"):
         lines.append("crosses a border")
-    if ln.schematic:
-        lines.append("<i>schematic line (straight between nodes)</i>")
-    tooltip = "<br>".join(x for x in lines if x)
-    popup = (
-        '<div class="mob-popup">'
-        + _rows(
-            [
-                ("Section", ln.section),
-                ("Road", f"{ref} {d.get('name') or ''}".strip()),
-                ("Class", f"{label} (highway={hw})"),
-                ("Lanes", d.get("lanes")),
-                ("Speed", speed),
-                ("MLC", mlc_txt),
-                (
-                    "Max weight",
-                    mw_txt + (f" ({d['maxweight_source']})" if d.get("maxweight_source") else ""),
-                ),
-                ("Bridge", "yes" if d.get("bridge") else None),
-                ("Length", _km(d)),
-                ("Opens", d.get("opens")),
-                ("Closes", d.get("closes")),
-                ("Geometry", d.get("geometry_source")),
-                ("Source", d.get("source")),
-                ("Confidence", d.get("confidence")),
-            ]
-        )
-        + "</div>"
+    return _texts(
+        ln,
+        lines,
+        [
+            ("Section", ln.section),
+            ("Road", f"{ref} {d.get('name') or ''}".strip()),
+            ("Class", f"{label} (highway={hw})"),
+            ("Lanes", d.get("lanes")),
+            ("Speed", speed),
+            ("MLC", mlc_txt),
+            (
+                "Max weight",
+                mw_txt + (f" ({d['maxweight_source']})" if d.get("maxweight_source") else ""),
+            ),
+            ("Bridge", "yes" if d.get("bridge") else None),
+            ("Length", _km(d)),
+            ("Opens", d.get("opens")),
+            ("Closes", d.get("closes")),
+            ("Geometry", d.get("geometry_source")),
+            ("Source", d.get("source")),
+            ("Confidence", d.get("confidence")),
+        ],
     )
-    return tooltip, popup
 
 
 def _node_group(network: Network, node: str, gauge_terminals: set[str]) -> str:
