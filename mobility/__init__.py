@@ -41,7 +41,7 @@ def simulate(*args, **kwargs):  # noqa: ANN002, ANN003
 
 
 def compare(*args, **kwargs):  # noqa: ANN002, ANN003
-    """Compare candidate investments; see :func:`mobility.analysis.experiments.compare`."""
+    """Compare candidate investments; see :func:`mobility.analysis.experiments.comparison.compare`."""
     from mobility.analysis.experiments import compare as _compare
 
     return _compare(*args, **kwargs)

@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from mobility.errors import InvariantError, MobilityError
+from mobility.output_folder import atomic_dir
 
 EXIT_USAGE = 2
 
@@ -24,33 +22,6 @@ EXIT_USAGE = 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, as argparse does, without the usage block
         self.exit(EXIT_USAGE, f"mobility: error: {message} (see `{self.prog} --help`)\n")
-
-
-@contextlib.contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target`` that replaces it only if the block succeeds."""
-    target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise MobilityError(f"--out {target}: is a file, not a folder; give a folder for the outputs")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    except OSError as exc:
-        raise MobilityError(f"--out {target}: cannot write there ({exc.strerror}); choose another folder") from None
-    os.chmod(tmp, 0o755)
-    try:
-        yield tmp
-        old = target.with_name(f".{target.name}-old")
-        if target.exists():
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old.exists():
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -113,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("runs") / sc.name)
     if getattr(args, "replications", 1) and args.replications > 1:
-        from mobility.analysis.experiments import run_replications_cli
+        from mobility.analysis.experiments.commands import run_replications_cli
 
         return run_replications_cli(sc, args, out)
     with progress_bar(f"simulating {sc.name}") as tick:
@@ -206,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--sections", action="store_true", help="with --describe: list every section id")
     n.set_defaults(func=cmd_network)
 
-    for extra in ("mobility.cli_outputs", "mobility.analysis.experiments"):
+    for extra in ("mobility.cli_outputs", "mobility.analysis.experiments.commands"):
         try:
             mod = __import__(extra, fromlist=["add_commands"])
         except ImportError:

@@ -1,0 +1,119 @@
+"""Command-line glue: ``mobility compare`` and ``mobility run --replications``.
+
+This module never imports :mod:`mobility.cli`; the CLI imports it and calls :func:`add_commands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mobility.analysis.experiments.candidates import load_uncertainties, with_uncertainties
+from mobility.analysis.experiments.comparison import compare
+from mobility.analysis.experiments.designs import BASELINE
+from mobility.analysis.experiments.replications import replicate
+from mobility.analysis.experiments.text import (
+    format_bands,
+    format_contributions,
+    format_ranking,
+    format_tier_probabilities,
+)
+from mobility.output_folder import atomic_dir
+from mobility.scenario import Scenario, load_scenario
+
+
+def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path) -> int:
+    """``mobility run SCENARIO --replications N``: bands, P(met) per tier, files written atomically."""
+    n = int(args.replications)
+    if getattr(args, "uncertainties", None):
+        scenario = with_uncertainties(scenario, load_uncertainties(args.uncertainties))
+    rep = replicate(scenario, n, seed=args.seed, workers=args.workers, scheduler=getattr(args, "scheduler", None),
+                    check=bool(getattr(args, "check", False)))
+    summary = rep.summary()
+    with atomic_dir(out) as tmp:
+        rep.runs.to_parquet(tmp / "replications.parquet", index=False)
+        rep.bands.to_csv(tmp / "closure_bands.csv", index=False)
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        if not getattr(args, "no_map", False):
+            # one replication (the first seed) briefs in full; the chart and report carry the bands
+            from mobility import report
+            from mobility.simulation import simulate
+
+            first = simulate(scenario, seed=int(rep.runs["seed"].iloc[0]))
+            report.write_run_outputs(first, tmp, bands=rep.bands, uncertainty=rep.tiers)
+    print(f"{scenario.name}: {n} replications (seeds from SeedSequence({rep.seed}), NFM {scenario.targets.reading}, "
+          f"theatre share {scenario.targets.theatre_share:g})")
+    if not scenario.uncertainties:
+        print("  note: the scenario declares no uncertainties, so every replication is the same run")
+    print("troops closed (percentiles over replications):")
+    print(format_bands(rep))
+    print("tiers:")
+    print(format_tier_probabilities(rep))
+    print(f"wrote {out}/")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``mobility compare SCENARIO --candidates FILE ...``."""
+    sc = load_scenario(args.scenario)
+    cmp = compare(sc, args.candidates, replications=args.replications, max_combination=args.max_combination,
+                  workers=args.workers, scheduler=args.scheduler, seed=args.seed, extremes=not args.no_extremes,
+                  ready_by=args.ready_by)
+    out = Path(args.out or Path("runs") / f"{sc.name}-compare")
+    ranked = pd.concat([cmp.arms[cmp.arms["arm"] == BASELINE], cmp.ranking], ignore_index=True)
+    with atomic_dir(out) as tmp:
+        ranked.to_parquet(tmp / "comparison.parquet", index=False)
+        ranked.to_csv(tmp / "comparison.csv", index=False)
+        cmp.contributions.to_csv(tmp / "contributions.csv", index=False)
+        cmp.runs.to_parquet(tmp / "runs.parquet", index=False)
+        (tmp / "summary.json").write_text(json.dumps(cmp.summary(), indent=2), encoding="utf-8")
+    n_arms = len(cmp.arms)
+    print(f"{sc.name}: {len(cmp.candidates.candidates)} candidates, {n_arms} arms x {len(cmp.seeds)} replications "
+          f"(common random numbers, seeds from SeedSequence({cmp.seed}))")
+    print(f"ranked by troops gained at D+{cmp.days[-1]} (paired with the baseline, 90 % CI):")
+    print(format_ranking(cmp))
+    print("contributions (troops gained):")
+    print(format_contributions(cmp))
+    for note in cmp.notes:
+        print(f"  note: {note}")
+    print(f"wrote {out}/")
+    return 0
+
+
+def _extend_run(sub: Any) -> None:
+    """Give ``mobility run`` the replication options it lacks: --scheduler, --uncertainties."""
+    run = getattr(sub, "choices", {}).get("run")
+    if run is None:
+        return
+    with contextlib.suppress(argparse.ArgumentError):
+        run.add_argument("--scheduler", default=None,
+                         help="with --replications: address of a running Dask scheduler (instead of --workers)")
+    with contextlib.suppress(argparse.ArgumentError):
+        run.add_argument("--uncertainties", default=None, metavar="FILE",
+                         help="with --replications: add the uncertainties: list of FILE (e.g. "
+                              "scenarios/candidates.yaml) to the scenario's")
+
+
+def add_commands(sub: Any) -> None:
+    """Add ``mobility compare`` to the CLI (and ``--scheduler``, ``--uncertainties`` to ``mobility run``)."""
+    p = sub.add_parser("compare", help="compare candidate investments alone and combined (Dask, common random "
+                                       "numbers) and write comparison.csv / comparison.parquet")
+    p.add_argument("scenario")
+    p.add_argument("--candidates", required=True, help="candidates YAML file (see scenarios/candidates.yaml)")
+    p.add_argument("--replications", type=int, default=20, help="replications per arm (default 20)")
+    p.add_argument("--max-combination", type=int, default=2, help="largest combination run in full (default 2)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, help="local Dask worker processes (default 2)")
+    where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+    p.add_argument("--out", help="output folder (default runs/<scenario name>-compare)")
+    p.add_argument("--seed", type=int, default=None, help="root seed of the replications (default: the scenario's)")
+    p.add_argument("--ready-by", type=int, default=None, help="leave out candidates not ready by this year")
+    p.add_argument("--no-extremes", action="store_true",
+                   help="do not add the all-in and leave-one-out arms beyond --max-combination")
+    p.set_defaults(func=cmd_compare)
+    _extend_run(sub)

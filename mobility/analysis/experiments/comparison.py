@@ -1,0 +1,198 @@
+"""Comparisons of candidate investments alone and combined, with common random numbers.
+
+Every run is one ``(arm, replication)`` pair. The seeds of N replications are
+spawned from ONE :class:`numpy.random.SeedSequence`, and replication *i* of
+every arm uses the same seed (common random numbers), so a difference between
+two arms is paired and a result never depends on the number of workers or on
+the order in which runs finish.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from mobility.analysis.experiments.candidates import (
+    Candidate,
+    CandidateSet,
+    apply_candidates,
+    check_runnable,
+    conflicts,
+    label,
+    load_candidates,
+    parse_candidates,
+    scenario_dict,
+    validate_candidates,
+    with_uncertainties,
+)
+from mobility.analysis.experiments.designs import arm_name, design_arms, replication_seeds
+from mobility.analysis.experiments.evaluation import RunOutput, RunSpec, execute, run_one
+from mobility.analysis.experiments.statistics import (
+    candidate_contributions,
+    rank,
+    runs_frame,
+    summarise_arms,
+)
+from mobility.errors import MobilityError, ScenarioError
+from mobility.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+
+@dataclass
+class Comparison:
+    """Arms of a comparison with common random numbers, their ranking and each candidate's share.
+
+    Attributes
+    ----------
+    arms
+        One row per arm (baseline first): cost, troops closed at each report
+        day, paired gain over the baseline with its 90 % CI, days saved per
+        tier (paired, with CI), P(met) per tier, troops gained at the last
+        report day per M€, and for combinations the interaction (gain minus
+        the sum of its members' gains alone).
+    ranking
+        The arms other than the baseline, best first (troops gained at the
+        last report day, then the first, then cheaper first).
+    contributions
+        One row per candidate: gain alone and Shapley value at each report day.
+    runs
+        One row per ``(arm, replication)``.
+    """
+
+    scenario: Scenario
+    candidates: CandidateSet
+    arms: pd.DataFrame
+    ranking: pd.DataFrame
+    contributions: pd.DataFrame
+    runs: pd.DataFrame
+    seed: int
+    seeds: tuple[int, ...]
+    days: tuple[int, ...]
+    max_combination: int
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> dict[str, Any]:
+        """What ``summary.json`` of a comparison holds: the design and the notes."""
+        from mobility import __version__
+
+        return {
+            "scenario": self.scenario.name, "candidates_file": self.candidates.source, "version": __version__,
+            "replications": len(self.seeds), "seed": self.seed, "seeds": list(self.seeds),
+            "common_random_numbers": True, "max_combination": self.max_combination,
+            "arms": self.arms["arm"].tolist(), "report_days": list(self.days),
+            "shapley_exact": bool(self.contributions["exact"].all()) if len(self.contributions) else False,
+            "uncertainties": [u.model_dump(mode="json") for u in self.scenario.uncertainties],
+            "notes": list(self.notes),
+        }
+
+
+
+def resolve_candidates(candidates: str | Path | CandidateSet | Sequence[Candidate | Mapping[str, Any]]
+                        ) -> CandidateSet:
+    if isinstance(candidates, CandidateSet):
+        return candidates
+    if isinstance(candidates, (str, Path)):
+        return load_candidates(candidates)
+    items = [c.model_dump() if isinstance(c, Candidate) else dict(c) for c in candidates]
+    return parse_candidates({"candidates": items}, source="<candidates>")
+
+
+def compare(scenario: Scenario | str | Path,
+            candidates: str | Path | CandidateSet | Sequence[Candidate | Mapping[str, Any]], *,
+            replications: int = 20, max_combination: int = 2, workers: int | None = None,
+            scheduler: str | Client | None = None, seed: int | None = None, progress: bool = True,
+            days: Sequence[int] = (10, 30), extremes: bool = True, ready_by: int | None = None,
+            runner: Callable[[RunSpec], RunOutput] = run_one) -> Comparison:
+    """Compare candidate investments alone and in combination, with common random numbers.
+
+    Design: the baseline, each candidate alone, every combination of up to
+    ``max_combination`` candidates, and, when ``max_combination`` is below the
+    number of candidates and ``extremes`` is on, all candidates together plus
+    each leave-one-out set (the marginal value of each candidate on top of all
+    the others). Combinations of candidates that set the same field to
+    different values are left out (listed in ``notes``). Each candidate's
+    Shapley value is computed over the evaluated coalitions: exact when every
+    subset was run (``max_combination`` >= number of candidates), otherwise
+    restricted to the evaluated coalition sizes (see :func:`shapley_values`).
+
+    Every arm runs the same ``replications`` seeds, spawned from one
+    ``SeedSequence(seed)``; differences to the baseline are paired per
+    replication, with a 90 % t-interval. A tier not met within the horizon
+    counts as met the day after it (days saved are then a lower bound).
+
+    Parameters
+    ----------
+    scenario
+        The base scenario (or its file).
+    candidates
+        A candidates file, a :class:`CandidateSet`, or candidates; a file's
+        ``uncertainties:`` are added to the scenario's (same factor: the file's).
+    replications
+        Replications per arm.
+    max_combination
+        Largest combination enumerated in full.
+    workers, scheduler, progress, runner
+        As in :func:`execute`.
+    seed
+        Root seed (default: the scenario's).
+    days
+        Report days for troops closed and gained (the last one also for gain per €);
+        days beyond the horizon are dropped.
+    extremes
+        Add all-in and leave-one-out arms beyond ``max_combination``.
+    ready_by
+        Leave out candidates that cannot be in service by this year.
+
+    Raises
+    ------
+    ScenarioError
+        A bad candidate (one line naming the file, the candidate and the field).
+    """
+    sc = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
+    cset = resolve_candidates(candidates)
+    if replications < 1 or max_combination < 1:
+        raise MobilityError("compare needs --replications >= 1 and --max-combination >= 1")
+    notes: list[str] = []
+    days = tuple(sorted({d for d in days if 0 <= d <= sc.horizon_days})) or (sc.horizon_days,)
+    if ready_by is not None:
+        late = [c.id for c in cset.candidates if c.ready_year > ready_by]
+        cset = CandidateSet(tuple(c for c in cset.candidates if c.ready_year <= ready_by), cset.uncertainties,
+                            cset.source)
+        notes += [f"{i} left out: not ready by {ready_by}" for i in late]
+        if not cset.candidates:
+            raise ScenarioError(f"{cset.source}: no candidate is ready by {ready_by}")
+    base = with_uncertainties(sc, cset.uncertainties)
+    check_runnable(base)
+    validate_candidates(base, cset)
+    if not base.uncertainties:
+        notes.append("the scenario declares no uncertainties: every replication of an arm is the same run")
+    exclusive = [frozenset((a.id, b.id)) for a, b in itertools.combinations(cset.candidates, 2) if conflicts(a, b)]
+    design, left_out = design_arms(cset.ids, max_combination=max_combination, extremes=extremes,
+                                   exclusive=exclusive)
+    notes += left_out
+    root = base.seed if seed is None else seed
+    seeds = replication_seeds(root, replications)
+    specs = []
+    for ids in design:
+        arm_sc = apply_candidates(base, [cset.get(i) for i in ids], source=f"{cset.source}: {arm_name(ids)}")
+        data = scenario_dict(arm_sc)
+        specs += [RunSpec(arm_name(ids), i, s, data, label(arm_sc)) for i, s in enumerate(seeds)]
+    outs = execute(specs, workers=workers, scheduler=scheduler, progress=progress, runner=runner,
+                   label=f"compare {len(design)} arms x{replications}")
+    tiers = list(outs[0].tier_days)
+    runs = runs_frame(outs, sorted(set(days) | set(tiers)))
+    arms = summarise_arms(runs, design, cset, days=days, tiers=tiers, horizon=base.horizon_days)
+    contributions = candidate_contributions(arms, cset.ids, days)
+    if len(contributions) and not bool(contributions["exact"].all()):
+        notes.append(f"Shapley values are restricted to the evaluated coalition sizes "
+                     f"({contributions['sizes'].iloc[0]}), not exact")
+    return Comparison(scenario=base, candidates=cset, arms=arms, ranking=rank(arms, days),
+                      contributions=contributions, runs=runs, seed=root, seeds=seeds, days=days,
+                      max_combination=max_combination, notes=tuple(notes))
