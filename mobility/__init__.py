@@ -13,9 +13,22 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import Any
+
 from mobility.errors import MobilityError, NetworkError, NoRouteError, ScenarioError  # noqa: E402
-from mobility.network import Network, from_osm, load_network  # noqa: E402
-from mobility.scenario import Scenario, load_scenario  # noqa: E402
+
+_LAZY = {"Network": "mobility.network", "from_osm": "mobility.network", "load_network": "mobility.network",
+         "Scenario": "mobility.scenario", "load_scenario": "mobility.scenario"}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the heavier parts of the API on first use, so ``import mobility`` (and start-up) stays light."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mobility' has no attribute {name!r}")
+
 
 __all__ = [
     "MobilityError",

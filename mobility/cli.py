@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from mobility.errors import InvariantError, MobilityError
-from mobility.output_folder import atomic_dir
+from mobility.output_folder import atomic_dir, check_target, default_out
 
 EXIT_USAGE = 2
 
@@ -82,7 +83,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mobility.simulation import simulate
 
     sc = load_scenario(args.scenario)
-    out = Path(args.out or Path("runs") / sc.name)
+    out = Path(args.out) if args.out else default_out(sc.name, args.scenario)
+    check_target(out)  # refuse a folder that is not an earlier run before any work
     if getattr(args, "replications", 1) and args.replications > 1:
         from mobility.analysis.experiments.commands import run_replications_cli
 
@@ -186,11 +188,40 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived; carries the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGINT and SIGTERM both stop a command the same way: no output written, exit 128 + signal."""
+    with contextlib.suppress(ValueError):  # not the main thread (e.g. an embedding application)
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, _stop)
+
+
+def interrupted_exit(exc: KeyboardInterrupt) -> int:
+    """Print the one line of an interrupted command and return its exit code."""
+    with contextlib.suppress(ValueError):
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)  # a second Ctrl-C must not turn the exit into a traceback
+    signum = getattr(exc, "signum", signal.SIGINT)
+    print(f"mobility: interrupted ({signal.Signals(signum).name}); no output written", file=sys.stderr)
+    return 128 + int(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mobility`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    install_signal_handlers()
     try:
+        args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except InvariantError as exc:
         print(f"mobility: invariant broken: {exc}", file=sys.stderr)
@@ -198,9 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MobilityError as exc:
         print(f"mobility: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("mobility: interrupted; no output written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return interrupted_exit(exc)
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0

@@ -23,7 +23,7 @@ from mobility.analysis.experiments.text import (
     format_ranking,
     format_tier_probabilities,
 )
-from mobility.output_folder import atomic_dir
+from mobility.output_folder import atomic_dir, check_target, default_out
 from mobility.scenario import Scenario, load_scenario
 
 
@@ -61,10 +61,11 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
 def cmd_compare(args: argparse.Namespace) -> int:
     """``mobility compare SCENARIO --candidates FILE ...``."""
     sc = load_scenario(args.scenario)
+    out = Path(args.out) if args.out else default_out(sc.name, args.scenario, suffix="-compare")
+    check_target(out)  # refuse a folder that is not an earlier run before any work
     cmp = compare(sc, args.candidates, replications=args.replications, max_combination=args.max_combination,
                   workers=args.workers, scheduler=args.scheduler, seed=args.seed, extremes=not args.no_extremes,
                   ready_by=args.ready_by)
-    out = Path(args.out or Path("runs") / f"{sc.name}-compare")
     ranked = pd.concat([cmp.arms[cmp.arms["arm"] == BASELINE], cmp.ranking], ignore_index=True)
     with atomic_dir(out) as tmp:
         ranked.to_parquet(tmp / "comparison.parquet", index=False)
