@@ -100,9 +100,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         if not args.no_map:
             _write_outputs(result, tmp)
-    print(f"{sc.name}: {summary['troops_closed']:,} of {summary['troops_total']:,} troops closed "
-          f"(seed {result.seed}, NFM {sc.targets.reading}, theatre share {sc.targets.theatre_share:g})")
-    print(_fmt_tiers(result.tiers))
+    print(f"{sc.name}: {summary['troops_closed']:,} of {summary['troops_total']:,} troops closed, "
+          f"{summary['troops_combat_ready']:,} combat-ready (seed {result.seed})")
+    from mobility.requirement import format_tiers
+
+    print(format_tiers(result.tiers, result.requirement))
     print("bottlenecks (by total wait):")
     print(_fmt_bottlenecks(result.bottlenecks))
     print("latest units (delay over an unqueued transit; the longest wait of the mover that closed them):")

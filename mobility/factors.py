@@ -107,6 +107,14 @@ _TABLE: tuple[Factor, ...] = (
     Factor("clearance_emergency_hours", 6, "h", "R30; R31 (draft regulation, emergency)", "S"),
     Factor("port_berth_vehicles_per_day", 300, "vehicles/day/berth", "R88; R89; R90", "E",
            "Klaipėda >300 items in 1 day; Gdańsk 311 in 2 days; Gdynia ~700 in 2 days"),
+    # --- reception, staging, onward movement (RSOM) -------------------------
+    Factor("rsom_days_heavy", 3, "days", "assumption (D6: RSOM in the Baltic region is binding and under-resourced; "
+           "no duration found)", "assumption",
+           "marry-up of personnel and equipment, staging and checks of a heavy brigade after it closed"),
+    Factor("rsom_days_light", 2, "days", "assumption (as rsom_days_heavy)", "assumption",
+           "marry-up and staging of a light brigade after it closed"),
+    Factor("rsom_days_other", 1, "days", "assumption (as rsom_days_heavy)", "assumption",
+           "marry-up and staging of an enabler or sustainment unit after it closed"),
 )
 
 
@@ -115,6 +123,7 @@ MAY_BE_ZERO = frozenset({
     "load_hours_per_wagon", "unload_hours_per_wagon", "shunting_hours", "bogie_exchange_hours_per_train",
     "wagon_turnaround_hours", "halt_first_h", "halt_every_2h_h", "het_load_hours", "border_check_hours",
     "clearance_peacetime_days", "clearance_emergency_hours", "march_unit_gap_m",
+    "rsom_days_heavy", "rsom_days_light", "rsom_days_other",
 })
 
 

@@ -149,25 +149,37 @@ def _section(title: str, body: str, *, sid: str, intro: str = "") -> str:
 # -- page parts ----------------------------------------------------------------------------------
 def _summary(result: Any) -> str:
     sc = result.scenario
-    t = sc.targets
+    req = result.requirement
     closed = int(result.closure["closed"].iloc[-1]) if len(result.closure) else 0
-    tiers = ", ".join(f"{x.troops:,} by D+{x.day}" for x in sorted(t.tiers, key=lambda x: x.day))
-    reading = ("cumulative: each tier is the total closed by its day" if t.reading == "cumulative" else
-               "additive: each tier comes on top of the ones before")
+    tiers = ", ".join(f"{x.troops:,} by D+{x.day}" for x in req.tiers)
+    if req.kind == "nfm":
+        reading = ("cumulative: each tier is the total closed by its day" if req.reading == "cumulative" else
+                   "additive: each tier comes on top of the ones before")
+        stated = [("NFM targets", f"{tiers}; {reading}"),
+                  ("Theatre share", f"{req.share:.0%} of the NFM must pass this corridor ({req.share_source})")]
+    else:
+        stated = [("Plan", "; ".join(f"D+{x.day}: {x.troops:,} troops, {x.brigades:g} brigades incl. {x.heavy:g} "
+                                     f"heavy" for x in req.tiers))]
     rows = [
         ("Scenario", sc.name),
         ("Description", sc.description or "–"),
         ("Network and year", f"{sc.network}, infrastructure of {sc.year}"),
         ("D-day", f"{sc.d_day:%d %B %Y}; run to D+{sc.horizon_days}"),
-        ("NFM targets", f"{tiers}; {reading}"),
-        ("Theatre share", f"{t.theatre_share:.0%} of the NFM must pass this corridor"),
-        ("Clock", "a unit counts as closed when its last vehicle reaches its destination"),
+        ("Requirement source", req.source),
+        *stated,
+        ("Clock", req.describe()["clock_text"]),
         ("Troops", f"{closed:,} of {sc.total_troops():,} closed by D+{sc.horizon_days}"),
         ("Seed", str(result.seed)),
         ("Model", f"mobility {__version__}"),
     ]
     body = "".join(f"<tr><th scope=row>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     return f'<table id="run" class="kv">{body}</table>'
+
+
+def _infeasible(result: Any) -> str:
+    notes = [str(n) for n in result.tiers["note"] if "by construction" in str(n)]
+    return (" " + " ".join(f"D+{d}: {n}." for d, n in zip(result.tiers["day"], result.tiers["note"])
+                           if "by construction" in str(n))) if notes else ""
 
 
 def _tier_rows(result: Any) -> list[str]:
@@ -407,9 +419,9 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd
         f'<p class="lead">{esc(sc.description)}</p>' if sc.description else "",
         nav, map_link, "</header>",
         _section("Summary", _summary(result), sid="summary"),
-        _section("NATO Force Model tiers", _tiers(result), sid="tier-table",
-                 intro=f"Required troops are the tiers read {sc.targets.reading}ly, times the theatre share "
-                       f"({sc.targets.theatre_share:.0%}). A part day counts as a whole one."),
+        _section("Requirement tiers", _tiers(result), sid="tier-table",
+                 intro=(f"Requirement: {result.requirement.label()}. Source: {result.requirement.source}. "
+                        "A part day counts as a whole one." + _infeasible(result))),
         _section("Uncertainty over replications", _uncertainty(uncertainty), sid="uncertainty",
                  intro="Probability of meeting each tier by its day and the spread of the day it is met, over "
                        "the replications; the closure chart shades the 10th-90th percentile band. The rest of "

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mobility.errors import NetworkError, ScenarioError
 from mobility.forces import CATALOGUE, UnitType
+from mobility.requirement import PlanRequirement
 
 
 class _Strict(BaseModel):
@@ -36,6 +37,17 @@ class ForceEntry(_Strict):
     priority: int = Field(3, ge=1, le=9, description="1 = highest")
     mode: Literal["rail", "road", "auto"] = "auto"
     stagger_days: float = Field(0.0, ge=0, description="ready days of the count units step by this much")
+    in_place: bool = Field(False, description="already stationed at its destination: closes at its ready day where "
+                           "it stands and uses no transport (origin = destination)")
+    required_day: float | None = Field(None, ge=0, le=730, allow_inf_nan=False,
+                                       description="day after D the unit is required at its destination")
+
+    @model_validator(mode="after")
+    def _in_place_stands(self) -> ForceEntry:
+        if self.in_place and self.origin != self.destination:
+            raise ValueError(f"in_place: a force in place stands where it is; give origin equal to destination "
+                             f"({self.origin!r} != {self.destination!r})")
+        return self
 
 
 class Tier(_Strict):
@@ -55,6 +67,10 @@ class Targets(_Strict):
     )
     tiers: tuple[Tier, ...] = (Tier(day=10, troops=100_000), Tier(day=30, troops=200_000), Tier(day=180, troops=500_000))
     theatre_share: float = Field(1.0, gt=0, le=1, description="share of the NFM that must pass this corridor")
+    share_source: str = Field("assumption", min_length=3, max_length=300,
+                              description="source of the share (a source key and what it says) or 'assumption'")
+    clock: Literal["closed", "combat_ready"] = Field(
+        "closed", description="closed: personnel and equipment arrived; combat_ready: after reception and staging")
 
     def required(self) -> list[tuple[int, int]]:
         """``(day, troops)`` per tier, cumulative, scaled by the theatre share."""
@@ -181,6 +197,9 @@ class UnitTypeSpec(_Strict):
     containers: int = Field(0, ge=0)
     heavy: bool = False
     source: str = "scenario"
+    brigade_class: Literal["heavy", "light", "other"] = "other"
+    brigade_equivalents: float = Field(0.0, ge=0, le=10, allow_inf_nan=False)
+    brigade_source: str = "scenario"
 
 
 class Scenario(_Strict):
@@ -195,6 +214,8 @@ class Scenario(_Strict):
     seed: int = 0
     forces: tuple[ForceEntry, ...] = Field(min_length=1)
     targets: Targets = Targets()
+    requirement: PlanRequirement | None = Field(
+        None, description="a requirement from a plan (troops and brigade equivalents by day) instead of NFM targets")
     policies: Policies = Policies()
     resources: Resources = Resources()
     infrastructure: Infrastructure = Infrastructure()

@@ -12,13 +12,14 @@ import pandas as pd
 
 from mobility import __version__
 from mobility.analysis.bottlenecks import bottleneck_table
-from mobility.analysis.closure import closure_curve, tier_table, unit_table
+from mobility.analysis.closure import closure_curve, unit_table
 from mobility.analysis.invariants import check_capacity, troop_states
 from mobility.errors import NetworkError, ScenarioError
 from mobility.factors import Factors
 from mobility.network import load_network
 from mobility.network.edits import set_section_attrs, set_terminal
 from mobility.network.model import Network
+from mobility.requirement import Requirement, requirement_of, strengths, tier_dicts, tier_table as requirement_tiers
 from mobility.scenario import Scenario
 from mobility.sim.engine import expand_forces, run_model, sample_factors
 
@@ -48,9 +49,24 @@ class SimulationResult:
                              total_troops=self.scenario.total_troops())
 
     @cached_property
+    def requirement(self) -> Requirement:
+        """The requirement this run is measured against (source, reading, clock, tiers)."""
+        return requirement_of(self.scenario)
+
+    @cached_property
     def tiers(self) -> pd.DataFrame:
-        """NATO Force Model tiers: day, required, closed, met_day, shortfall."""
-        return tier_table(self.events, self.scenario.targets.required())
+        """The requirement's tiers: day, required, closed, met_day, shortfall, ready_by, brigade equivalents.
+
+        Measured on the requirement's clock (closed or combat-ready); see
+        :func:`mobility.requirement.tier_table`.
+        """
+        return requirement_tiers(self.events, self.requirement, strengths(expand_forces(self.scenario)))
+
+    def tiers_under(self, reading: str) -> pd.DataFrame:
+        """The NFM tiers read ``cumulative`` or ``additive`` (an NFM requirement only)."""
+        req = self.requirement
+        return requirement_tiers(self.events, req, strengths(expand_forces(self.scenario)),
+                                 tiers=req.readings[reading])
 
     @cached_property
     def bottlenecks(self) -> pd.DataFrame:
@@ -60,7 +76,9 @@ class SimulationResult:
     @cached_property
     def units(self) -> pd.DataFrame:
         """Per unit: ready, closed, delay over unconstrained transit, main wait."""
-        return unit_table(self.events, self.nominal_h)
+        units = expand_forces(self.scenario)
+        return unit_table(self.events, self.nominal_h, required_h={u.id: u.required_h for u in units},
+                          in_place={u.id for u in units if u.in_place})
 
     def check(self) -> None:
         """Raise :class:`~mobility.errors.InvariantError` if capacity or troop conservation is broken."""
@@ -69,8 +87,11 @@ class SimulationResult:
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``."""
-        tiers = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-                 for row in self.tiers.to_dict("records")]
+        tiers = tier_dicts(self.tiers)
+        req = self.requirement
+        readings = {r: tier_dicts(self.tiers_under(r)[["day", "required", "closed", "met_day", "shortfall",
+                                                        "ready_by", "feasible"]])
+                    for r in req.readings}
         bn = self.bottlenecks.head(10)
         return {
             "scenario": self.scenario.name,
@@ -79,12 +100,17 @@ class SimulationResult:
             "network": self.scenario.network,
             "year": self.scenario.year,
             "d_day": str(self.scenario.d_day),
-            "nfm_reading": self.scenario.targets.reading,
-            "theatre_share": self.scenario.targets.theatre_share,
-            "clock": "troops closed at destination (last vehicle arrived), days after D",
+            "requirement": req.describe(),
+            "nfm_reading": req.reading if req.kind == "nfm" else None,
+            "theatre_share": req.share,
+            "clock": req.describe()["clock_text"],
             "troops_total": self.scenario.total_troops(),
             "troops_closed": int(self.closure["closed"].iloc[-1]),
+            "troops_combat_ready": int(self.closure["combat_ready"].iloc[-1]),
             "tiers": tiers,
+            "ready_by_tier": [{"day": t["day"], "required": t["required"], "ready_by": t["ready_by"],
+                               "feasible": t["feasible"], "note": t["note"]} for t in tiers],
+            "nfm_readings": readings,
             "bottlenecks": [{k: _plain(v) for k, v in r.items()} for r in bn.to_dict("records")],
             "factors_overridden": self.factors.overridden,
             "events": int(len(self.events)),
@@ -146,7 +172,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
     factors = sample_factors(scenario, Factors(scenario.factors), rng)
     model = run_model(scenario, net, factors, rng, progress=progress)
     units = expand_forces(scenario)
-    nominal = {u.id: model.plan(u, 0.0, disrupted=False).nominal_h for u in units}
+    nominal = {u.id: 0.0 if u.in_place else model.plan(u, 0.0, disrupted=False).nominal_h for u in units}
     result = SimulationResult(scenario=scenario, seed=seed, events=model.log.frame(),
                               resources=model.resources_frame(), network=model.network, factors=factors,
                               nominal_h=nominal, end_h=float(model.log.last_time()))

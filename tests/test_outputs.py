@@ -355,7 +355,8 @@ def test_export_csv_columns(result, tmp_path):
     read = {p.name: pd.read_csv(p) for p in files}
     assert list(read["events.csv"].columns) == list(result.events.columns)
     assert len(read["events.csv"]) == len(result.events)
-    assert list(read["closure.csv"].columns) == ["day", "closed", "closed_units", "total"]
+    assert list(read["closure.csv"].columns) == ["day", "closed", "closed_units", "combat_ready", "combat_ready_units",
+                                                "total"]
     assert list(read["units.csv"].columns) == list(result.units.columns)
     assert list(read["bottlenecks.csv"].columns) == list(result.bottlenecks.columns)
     assert list(read["flows.csv"].columns) == FLOW_COLUMNS

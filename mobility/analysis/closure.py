@@ -11,18 +11,24 @@ import pandas as pd
 def closure_curve(events: pd.DataFrame, *, horizon_days: int, total_troops: int) -> pd.DataFrame:
     """Troops closed by the end of each day D+0 .. D+horizon.
 
-    Columns: ``day``, ``closed`` (cumulative troops), ``closed_units``, ``total``.
+    Columns: ``day``, ``closed`` (cumulative troops whose personnel and
+    equipment had both arrived), ``closed_units``, ``combat_ready`` (troops
+    through reception and staging as well), ``combat_ready_units``, ``total``.
     """
-    closed = events[events["event"] == "closed"]
     days = np.arange(0, horizon_days + 1)
-    t = closed["time"].to_numpy() / 24.0
-    troops = closed["troops"].to_numpy()
-    order = np.argsort(t, kind="stable")
-    t, troops = t[order], troops[order]
-    cum = np.concatenate([[0], np.cumsum(troops)])
-    idx = np.searchsorted(t, days, side="right")
-    return pd.DataFrame({"day": days, "closed": cum[idx].astype(int), "closed_units": idx,
-                         "total": total_troops})
+    out: dict[str, object] = {"day": days}
+    for event in ("closed", "combat_ready"):
+        ev = events[events["event"] == event]
+        t = ev["time"].to_numpy() / 24.0
+        troops = ev["troops"].to_numpy()
+        order = np.argsort(t, kind="stable")
+        t, troops = t[order], troops[order]
+        cum = np.concatenate([[0], np.cumsum(troops)])
+        idx = np.searchsorted(t, days, side="right")
+        out[event] = cum[idx].astype(int)
+        out[f"{event}_units"] = idx
+    out["total"] = total_troops
+    return pd.DataFrame(out)[["day", "closed", "closed_units", "combat_ready", "combat_ready_units", "total"]]
 
 
 def tier_table(events: pd.DataFrame, required: list[tuple[int, int]]) -> pd.DataFrame:
@@ -44,7 +50,8 @@ def tier_table(events: pd.DataFrame, required: list[tuple[int, int]]) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def unit_table(events: pd.DataFrame, nominal_h: dict[str, float]) -> pd.DataFrame:
+def unit_table(events: pd.DataFrame, nominal_h: dict[str, float], *,
+               required_h: dict[str, float | None] | None = None, in_place: set[str] | None = None) -> pd.DataFrame:
     """Per unit: ready and closed day, delay over its unconstrained transit, and why.
 
     ``delay_days`` is the transit (ready to closed) less the time one mover
@@ -53,7 +60,15 @@ def unit_table(events: pd.DataFrame, nominal_h: dict[str, float]) -> pd.DataFram
     resource where the unit's *last* mover to arrive (the one that closed it)
     waited longest, with that wait in ``main_wait_days``; ``wait_days`` is
     that mover's total wait.
+
+    ``combat_ready_day`` is when the unit was through reception and staging;
+    ``required_day`` its required delivery day (``required_h``, NaN if none),
+    ``late_days`` the closed day less the required day (> 0: late; NaN if no
+    required day or not closed), ``in_place`` whether it was stationed there.
     """
+    required_h = required_h or {}
+    in_place = in_place or set()
+    ready_ev = events[events["event"] == "combat_ready"].groupby("unit", observed=True)["time"].max()
     ready = events[events["event"] == "ready"].groupby("unit", observed=True)["time"].min()
     closed = events[events["event"] == "closed"].groupby("unit", observed=True)["time"].max()
     arrivals = events[events["event"] == "arrive"].sort_values("time", kind="stable")
@@ -74,7 +89,11 @@ def unit_table(events: pd.DataFrame, nominal_h: dict[str, float]) -> pd.DataFram
         cause, cause_h = "", 0.0
         if mover in top.index and top.loc[mover, "wait_h"] > 1e-9:
             cause, cause_h = str(top.loc[mover, "resource"]), float(top.loc[mover, "wait_h"])
-        rows.append({"unit": unit, "ready_day": r / 24.0, "closed_day": c / 24.0,
+        req = required_h.get(unit)
+        req_day = math.nan if req is None else req / 24.0
+        rows.append({"unit": unit, "in_place": unit in in_place, "ready_day": r / 24.0, "closed_day": c / 24.0,
+                     "combat_ready_day": float(ready_ev.get(unit, math.nan)) / 24.0,
+                     "required_day": req_day, "late_days": c / 24.0 - req_day,
                      "transit_days": transit / 24.0, "nominal_days": nominal_h[unit] / 24.0,
                      "delay_days": delay / 24.0, "last_mover": mover, "main_wait": cause,
                      "main_wait_days": cause_h / 24.0, "wait_days": float(total.get(mover, 0.0)) / 24.0})

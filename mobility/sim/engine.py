@@ -44,6 +44,8 @@ class Unit:
     destination: str
     priority: int
     mode: str
+    in_place: bool = False
+    required_h: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def expand_forces(scenario: Scenario) -> list[Unit]:
         for i in range(f.count):
             uid = f.id if f.count == 1 else f"{f.id}-{i + 1}"
             units.append(Unit(uid, cat[f.type], (f.ready_day + i * f.stagger_days) * 24.0, f.origin,
-                              f.destination, f.priority, f.mode))
+                              f.destination, f.priority, f.mode, f.in_place,
+                              None if f.required_day is None else f.required_day * 24.0))
     return units
 
 
@@ -418,6 +421,10 @@ class Model:
         if unit.ready_h > 0:
             yield env.timeout(unit.ready_h)
         self.log.add(env.now, whole, "ready", unit.origin)
+        if unit.in_place:  # stationed where it is needed: closed and ready where it stands, no transport
+            self.log.add(env.now, whole, "closed", unit.destination)
+            self.log.add(env.now, whole, "combat_ready", unit.destination)
+            return
         cleared_at = env.now + self.clearance_h
         if self.network.node(unit.origin).get("kind") == "port":
             rate_h = f["port_berth_vehicles_per_day"] / 24.0
@@ -431,6 +438,13 @@ class Model:
         if jobs:
             yield env.all_of(jobs)
         self.log.add(env.now, whole, "closed", unit.destination)
+        # reception and staging at the destination before the unit is combat-ready
+        yield env.timeout(self.rsom_hours(unit))
+        self.log.add(env.now, whole, "combat_ready", unit.destination)
+
+    def rsom_hours(self, unit: Unit) -> float:
+        """Reception and staging (marry-up) at the destination, by the unit's brigade class."""
+        return self.factors[f"rsom_days_{unit.type.brigade_class}"] * 24.0
 
     def _movers(self, unit: Unit, plan: Plan) -> list[tuple[str, tuple]]:
         t = unit.type
@@ -550,7 +564,8 @@ def run_model(scenario: Scenario, network: Network, factors: Factors, rng: np.ra
     units = expand_forces(scenario)
     # plan every unit up front on the undisrupted network: a unit with no route fails now, clearly
     for u in units:
-        model.plan(u, 0.0, disrupted=False)
+        if not u.in_place:
+            model.plan(u, 0.0, disrupted=False)
     procs = [model.env.process(model.unit_process(u)) for u in units]
     horizon = scenario.horizon_days * 24.0
     done = model.env.all_of(procs)
