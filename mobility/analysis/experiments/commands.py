@@ -46,8 +46,10 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
 
             first = simulate(scenario, seed=int(rep.runs["seed"].iloc[0]))
             report.write_run_outputs(first, tmp, bands=rep.bands, uncertainty=rep.tiers)
-    print(f"{scenario.name}: {n} replications (seeds from SeedSequence({rep.seed}), NFM {scenario.targets.reading}, "
-          f"theatre share {scenario.targets.theatre_share:g})")
+    from mobility.requirement import requirement_of
+
+    print(f"{scenario.name}: {n} replications (seeds from SeedSequence({rep.seed}); "
+          f"requirement: {requirement_of(scenario).label()})")
     if not scenario.uncertainties:
         print("  note: the scenario declares no uncertainties, so every replication is the same run")
     print("troops closed (percentiles over replications):")

@@ -41,6 +41,7 @@ class Replications:
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``: the one-run summary's keys, with tiers extended by bands."""
         from mobility import __version__
+        from mobility.requirement import requirement_of
 
         sc = self.scenario
         final = self.closure[:, -1]
@@ -50,8 +51,9 @@ class Replications:
         return {
             "scenario": sc.name, "seed": self.seed, "seeds": list(self.seeds), "replications": self.n,
             "version": __version__, "network": sc.network, "year": sc.year, "d_day": str(sc.d_day),
+            "requirement": requirement_of(sc).describe(),
             "nfm_reading": sc.targets.reading, "theatre_share": sc.targets.theatre_share,
-            "clock": "troops closed at destination (last vehicle arrived), days after D",
+            "clock": requirement_of(sc).describe()["clock_text"],
             "troops_total": sc.total_troops(),
             "troops_closed": {"mean": float(final.mean()),
                               **dict(zip(("p10", "p50", "p90"), quantiles(final, (0.1, 0.5, 0.9)), strict=True))},
