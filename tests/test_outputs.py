@@ -33,7 +33,10 @@ needs_maps = pytest.mark.skipif(not HAS_MAPS, reason="mobility.maps (the map fun
 def trimmed_baseline() -> dict:
     """``scenarios/baseline.yaml`` cut to four force lines and 60 days, with an override and HTML in text."""
     data = yaml.safe_load((ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
-    data["forces"] = [f for f in data["forces"] if f["id"] in KEEP]
+    data["forces"] = [f for f in data["forces"] if f["id"] in KEEP and not f.get("in_place")]
+    # a heavy brigade by rail and road from Białystok (in the shipped baseline it is in place at Rukla)
+    data["forces"].insert(0, {"id": "pzbrig45", "type": "de_pzbrig", "count": 1, "ready_day": 1,
+                              "origin": "bialystok", "destination": "rukla", "priority": 1})
     data["name"] = "trimmed"
     data["description"] = "Trimmed <b>baseline</b> & friends"
     data["horizon_days"] = 60
