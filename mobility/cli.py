@@ -118,7 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _write_outputs(result, folder: Path) -> None:  # noqa: ANN001
     """Map, charts and report, when those modules are present."""
     try:
-        from mobility import report
+        from mobility.briefing import report
     except ImportError:
         return
     report.write_run_outputs(result, folder)
@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--sections", action="store_true", help="with --describe: list every section id")
     n.set_defaults(func=cmd_network)
 
-    for extra in ("mobility.cli_outputs", "mobility.analysis.experiments.commands"):
+    for extra in ("mobility.briefing.cli", "mobility.analysis.experiments.commands"):
         try:
             mod = __import__(extra, fromlist=["add_commands"])
         except ImportError:

@@ -14,10 +14,8 @@ from mobility import __version__
 from mobility.analysis.bottlenecks import bottleneck_table
 from mobility.analysis.closure import closure_curve, unit_table
 from mobility.analysis.invariants import check_capacity, troop_states
-from mobility.errors import NetworkError, ScenarioError
 from mobility.factors import Factors
-from mobility.network import load_network
-from mobility.network.edits import set_section_attrs, set_terminal
+from mobility.infrastructure import scenario_network
 from mobility.network.model import Network
 from mobility.requirement import Requirement, requirement_of, strengths, tier_dicts, tier_table as requirement_tiers
 from mobility.scenario import Scenario
@@ -118,7 +116,7 @@ class SimulationResult:
 
     def map(self, **kwargs: Any) -> Any:
         """A folium map of this run (network, flows, bottlenecks, playback, tier table)."""
-        from mobility.briefing import result_map
+        from mobility.briefing.compose import result_map
 
         return result_map(self, **kwargs)
 
@@ -130,22 +128,6 @@ def _plain(v: Any) -> Any:
     if isinstance(v, np.integer):
         return int(v)
     return v
-
-
-def scenario_network(scenario: Scenario) -> Network:
-    """The scenario's network in its year, with its infrastructure overrides applied."""
-    try:
-        net = load_network(scenario.network, all_years=True)
-        if scenario.infrastructure.sections:
-            net = set_section_attrs(net, scenario.infrastructure.sections, label="scenario sections")
-        from mobility.network.edits import at_year
-
-        net = at_year(net, scenario.year)
-        for t in scenario.infrastructure.terminals:
-            net = set_terminal(net, t.node, t.method, ramps=t.ramps, label="scenario terminal")
-    except NetworkError as exc:
-        raise ScenarioError(f"{scenario.source_file or scenario.name}: {exc}") from None
-    return net
 
 
 def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | None = None,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mobility import maps
+from mobility.briefing import maps
 from mobility.network import load_network
 
 pytestmark = pytest.mark.browser

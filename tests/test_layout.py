@@ -25,7 +25,7 @@ def test_no_analysis_or_simulation_module_imports_the_cli() -> None:
     offenders = []
     for folder in ("analysis", "sim", "network"):
         for path in sorted((ROOT / folder).rglob("*.py")):
-            if {"mobility.cli", "mobility.cli_outputs"} & _imports(path):
+            if {"mobility.cli", "mobility.briefing.cli"} & _imports(path):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == [], f"these modules import mobility.cli: {offenders}"
 

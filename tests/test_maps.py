@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 from folium.plugins import Fullscreen
 
-from mobility import maps
+from mobility.briefing import maps
+from mobility.briefing.maps import base, playback
 from mobility.network import load_network
 
 COLUMNS = ["time", "unit", "mover", "mode", "event", "place", "resource", "troops", "vehicles"]
@@ -179,7 +180,7 @@ def test_flows_reject_unknown_measure(network):
 
 
 def test_playback_interpolates_along_the_section(network):
-    tracks = {t.mover: t for t in maps._tracks(network, synthetic_events())}
+    tracks = {t.mover: t for t in playback._tracks(network, synthetic_events())}
     train = tracks["abct-1/rail/1"]
     s, t = network.node("suwalki"), network.node("trakiszki")
     assert train.position(3.0) == pytest.approx((s["x"], s["y"]))  # loading at Suwałki
@@ -227,7 +228,7 @@ def test_save_map_is_atomic(network, tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(maps.os, "replace", broken_replace)
+    monkeypatch.setattr(base.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         maps.save_map(m, target)
     assert target.read_text(encoding="utf-8") == "old map"
@@ -239,7 +240,7 @@ def test_save_map_is_atomic(network, tmp_path, monkeypatch):
     def broken_fsync(fd):
         raise OSError("io error")
 
-    monkeypatch.setattr(maps.os, "fsync", broken_fsync)
+    monkeypatch.setattr(base.os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="io error"):
         maps.save_map(m, new)
     assert not new.exists()

@@ -26,8 +26,8 @@ from mobility.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 KEEP = ("pzbrig45", "sbct-a", "abct-b", "enabler-a")  # rail+road, road, a port start, two road units
-HAS_MAPS = importlib.util.find_spec("mobility.maps") is not None
-needs_maps = pytest.mark.skipif(not HAS_MAPS, reason="mobility.maps (the map functions) is not in this checkout")
+HAS_MAPS = importlib.util.find_spec("mobility.briefing.maps") is not None
+needs_maps = pytest.mark.skipif(not HAS_MAPS, reason="mobility.briefing.maps (the map functions) is not in this checkout")
 
 
 def trimmed_baseline() -> dict:
@@ -68,7 +68,7 @@ def _colours(png: bytes | Path) -> int:
 
 
 def test_charts_are_figures_and_leave_pyplot_alone(result):
-    from mobility.charts import bottleneck_chart, closure_chart, gantt_chart
+    from mobility.briefing.charts import bottleneck_chart, closure_chart, gantt_chart
 
     before = sys.modules["matplotlib.pyplot"].get_fignums() if "matplotlib.pyplot" in sys.modules else []
     figs = [closure_chart(result), gantt_chart(result), bottleneck_chart(result, n=5)]
@@ -91,7 +91,7 @@ def _texts(fig: Figure) -> str:
 
 
 def test_closure_chart_reads_the_tiers(result):
-    from mobility.charts import closure_chart, tier_statuses
+    from mobility.briefing.charts import closure_chart, tier_statuses
 
     fig = closure_chart(result)
     text = _texts(fig)
@@ -110,7 +110,7 @@ def test_closure_chart_reads_the_tiers(result):
 def test_closure_chart_shades_replication_bands(result):
     from matplotlib.collections import PolyCollection
 
-    from mobility.charts import closure_chart
+    from mobility.briefing.charts import closure_chart
 
     c = result.closure
     bands = pd.DataFrame({"day": c["day"], "p10": c["closed"] * 0.8, "p50": c["closed"], "p90": c["closed"] * 1.1})
@@ -120,7 +120,7 @@ def test_closure_chart_shades_replication_bands(result):
 
 
 def test_tier_status_words():
-    from mobility.charts import headline, tier_statuses
+    from mobility.briefing.charts import headline, tier_statuses
 
     tiers = pd.DataFrame({"day": [10, 30, 180], "required": [100, 200, 500], "closed": [100, 150, 300],
                           "met_day": [8.0, 37.0, np.nan], "shortfall": [0, 50, 200]})
@@ -135,7 +135,7 @@ def test_tier_status_words():
 
 
 def test_gantt_one_bar_per_unit_coloured_by_mode(result):
-    from mobility.charts import MODE_COLOURS, gantt_chart, unit_modes
+    from mobility.briefing.charts import MODE_COLOURS, gantt_chart, unit_modes
 
     modes = unit_modes(result.events)
     assert modes["pzbrig45"] == "mixed" and modes["sbct-a"] == "road"
@@ -151,7 +151,7 @@ def test_gantt_one_bar_per_unit_coloured_by_mode(result):
 
 
 def test_last_mover_waits_explains_the_closing_mover(result):
-    from mobility.charts import last_mover_waits
+    from mobility.briefing.charts import last_mover_waits
 
     why = last_mover_waits(result.events).set_index("unit")
     assert set(why.index) == set(result.units["unit"])
@@ -163,7 +163,7 @@ def test_last_mover_waits_explains_the_closing_mover(result):
 
 
 def test_resource_labels(result):
-    from mobility.charts import resource_label
+    from mobility.briefing.charts import resource_label
 
     net = result.network
     assert resource_label("wagons:1435", "wagons", "pool:1435") == "1435 mm wagon pool"
@@ -175,7 +175,7 @@ def test_resource_labels(result):
 
 
 def test_save_png_is_atomic_and_readable(result, tmp_path):
-    from mobility.charts import closure_chart, save_png
+    from mobility.briefing.charts import closure_chart, save_png
 
     path = save_png(closure_chart(result), tmp_path / "sub" / "c.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -287,7 +287,7 @@ def test_report_summary_and_escaping(report, result):
 
 
 def test_report_html_function_matches_written_page(result):
-    from mobility.report import report_html
+    from mobility.briefing.report import report_html
 
     page = report_html(result, map_href="other.html")
     assert 'href="other.html"' in page and page.startswith("<!DOCTYPE html>")
@@ -306,7 +306,7 @@ def test_result_map_is_a_folium_map(result):
 
 @needs_maps
 def test_run_writes_offline_map(run_dir):
-    from mobility.maps import external_references
+    from mobility.briefing.maps import external_references
 
     page = (run_dir / "map.html").read_text(encoding="utf-8")
     assert "<html" in page.lower() and external_references(page) == []
@@ -343,14 +343,14 @@ def _check_gpkg(path: Path, result) -> None:
 
 
 def test_export_gpkg_from_result(result, tmp_path):
-    from mobility.export import export_gpkg
+    from mobility.briefing.export import export_gpkg
 
     path = export_gpkg(result, tmp_path / "run.gpkg")
     _check_gpkg(path, result)
 
 
 def test_export_csv_columns(result, tmp_path):
-    from mobility.export import FLOW_COLUMNS, export_csv
+    from mobility.briefing.export import FLOW_COLUMNS, export_csv
 
     files = export_csv(result, tmp_path / "csv")
     assert sorted(p.name for p in files) == sorted(["events.csv", "closure.csv", "units.csv",
@@ -426,15 +426,15 @@ def test_run_folder_with_unknown_sections_is_refused(run_dir, tmp_path):
 
 
 def test_escape_helper():
-    from mobility.report import esc
+    from mobility.briefing.report import esc
 
     assert esc('<a href="x">') == html.escape('<a href="x">', quote=True)
     assert esc(None) == ""
 
 
 def test_units_not_closed_by_the_horizon_are_shown(tmp_path):
-    from mobility.charts import closure_chart, gantt_chart
-    from mobility.report import report_html
+    from mobility.briefing.charts import closure_chart, gantt_chart
+    from mobility.briefing.report import report_html
 
     data = trimmed_baseline()
     data["horizon_days"] = 20  # abct-b (ready D+12 and D+15, by rail from Gdańsk) cannot close by then

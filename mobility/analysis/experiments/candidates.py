@@ -279,7 +279,7 @@ def validate_candidates(scenario: Scenario, cset: CandidateSet) -> None:
     names the candidates file, the candidate and the field as the candidate
     gives it.
     """
-    from mobility.simulation import scenario_network
+    from mobility.infrastructure import scenario_network
 
     data = scenario_dict(scenario)
     bare = {k: v for k, v in data.items() if k not in OVERLAY_KEYS}
@@ -315,7 +315,7 @@ def conflicts(a: Candidate, b: Candidate) -> list[str]:
 
 
 def check_runnable(scenario: Scenario) -> None:
-    from mobility.simulation import scenario_network
+    from mobility.infrastructure import scenario_network
 
     check_uncertainties(scenario.uncertainties, source=label(scenario))
     scenario_network(scenario)

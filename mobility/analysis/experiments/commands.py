@@ -41,7 +41,7 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         if not getattr(args, "no_map", False):
             # one replication (the first seed) briefs in full; the chart and report carry the bands
-            from mobility import report
+            from mobility.briefing import report
             from mobility.simulation import simulate
 
             first = simulate(scenario, seed=int(rep.runs["seed"].iloc[0]))

@@ -4,7 +4,7 @@ Every chart is a :class:`matplotlib.figure.Figure` built without :mod:`matplotli
 so nothing leaks into global plotting state and the charts render the same in a
 script, a test or a Jupyter notebook (a ``Figure`` displays inline there).
 
->>> from mobility.charts import closure_chart, save_png    # doctest: +SKIP
+>>> from mobility.briefing.charts import closure_chart, save_png    # doctest: +SKIP
 >>> save_png(closure_chart(result), "closure.png")          # doctest: +SKIP
 """
 

@@ -30,7 +30,7 @@ import pandas as pd
 from mobility.network.model import CRS, Network
 
 if TYPE_CHECKING:
-    from mobility.briefing import RunData
+    from mobility.briefing.runs import RunData
     from mobility.simulation import SimulationResult
 
 Source = Union["SimulationResult", "RunData", str, os.PathLike]
@@ -45,7 +45,7 @@ CSV_FILES = ("events.csv", "closure.csv", "units.csv", "bottlenecks.csv", "flows
 def _run(source: Source) -> Any:
     """A result-like object (``events``, ``network``, ``bottlenecks``, ...) from a result or a folder."""
     if isinstance(source, (str, os.PathLike)):
-        from mobility.briefing import load_run
+        from mobility.briefing.runs import load_run
 
         return load_run(source)
     return source

@@ -1,9 +1,8 @@
-"""The briefing map of a run, and a run read back from its folder.
+"""A run read back from its folder.
 
-:func:`result_map` composes the maps of :mod:`mobility.maps` for a
-:class:`~mobility.simulation.SimulationResult` (it displays inline in Jupyter);
 :func:`load_run` reads a run folder written by ``mobility run`` so that the map
-and the exports can be rebuilt without running again (:func:`run_map`).
+and the exports can be rebuilt without running again
+(:func:`mobility.briefing.compose.run_map`).
 
 A run folder holds ``events.parquet``, ``summary.json``, ``closure.csv``,
 ``units.csv``, ``bottlenecks.csv`` and, when the map and report were written,
@@ -18,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -26,72 +25,7 @@ from mobility.errors import MobilityError
 from mobility.network.model import Network
 from mobility.scenario import Scenario
 
-if TYPE_CHECKING:
-    import folium
-
-    from mobility.simulation import SimulationResult
-
-TOP_BOTTLENECKS = 10
 RUN_FILES = ("events.parquet", "summary.json")
-
-
-def map_title(name: str, network: str, year: int | None) -> str:
-    """``baseline — baltic network, 2026``."""
-    return f"{name} — {network} network, {year}" if year is not None else f"{name} — {network} network"
-
-
-def compose_map(network: Network, events: pd.DataFrame, bottlenecks: pd.DataFrame, tiers: pd.DataFrame, *,
-                name: str, year: int | None, tiles: bool = False) -> folium.Map:
-    """The briefing map from its parts.
-
-    Parameters
-    ----------
-    network
-        The network the run moved on.
-    events
-        The event log (``docs/event-log.md``).
-    bottlenecks
-        The bottleneck table; the first :data:`TOP_BOTTLENECKS` rows are drawn.
-    tiers
-        The NATO Force Model tier table.
-    name, year
-        Scenario name and infrastructure year, for the title and tier box.
-    tiles
-        Add OpenStreetMap tiles (needs the internet); the default base layer is offline.
-
-    Returns
-    -------
-    folium.Map
-        Network, flows, bottlenecks, playback and the tier table.
-    """
-    from mobility import maps
-
-    m = maps.network_map(network, title=map_title(name, network.name, year), tiles=tiles)
-    maps.add_flows(m, network, events)
-    maps.add_bottlenecks(m, network, bottlenecks.head(TOP_BOTTLENECKS))
-    maps.add_playback(m, network, events)
-    maps.add_tier_table(m, tiers, scenario=name, year=int(year) if year is not None else 0)
-    return m
-
-
-def result_map(result: SimulationResult, *, tiles: bool = False) -> folium.Map:
-    """The briefing map of a run: network, flows, top bottlenecks, playback, tier table.
-
-    Parameters
-    ----------
-    result
-        A :class:`~mobility.simulation.SimulationResult`.
-    tiles
-        Add OpenStreetMap tiles (needs the internet).
-
-    Returns
-    -------
-    folium.Map
-        Shows inline in Jupyter; write it with :func:`mobility.maps.save_map`.
-    """
-    sc = result.scenario
-    return compose_map(result.network, result.events, result.bottlenecks, result.tiers, name=sc.name,
-                       year=sc.year, tiles=tiles)
 
 
 @dataclass
@@ -149,9 +83,9 @@ def _read_csv(folder: Path, name: str) -> pd.DataFrame:
 
 
 def _run_network(folder: Path, summary: dict[str, Any]) -> tuple[Network, Scenario | None]:
+    from mobility.infrastructure import scenario_network
     from mobility.network import load_network
     from mobility.scenario import load_scenario
-    from mobility.simulation import scenario_network
 
     sc_file = folder / "scenario.yaml"
     if sc_file.is_file():
@@ -212,14 +146,6 @@ def check_sections(events: pd.DataFrame, network: Network, *, where: str) -> Non
         raise MobilityError(f"{where}: the events use {len(unknown)} section(s) the {network.name} network of "
                             f"{network.year} does not have (e.g. {unknown[0]}): the network data changed since "
                             "the run; run the scenario again")
-
-
-def run_map(run: RunData | str | Path, *, tiles: bool = False) -> folium.Map:
-    """The briefing map rebuilt from a run folder (or a :class:`RunData`)."""
-    if not isinstance(run, RunData):
-        run = load_run(run)
-    return compose_map(run.network, run.events, run.bottlenecks, run.tiers, name=run.name, year=run.year,
-                       tiles=tiles)
 
 
 def scenario_yaml(scenario: Scenario) -> str:

@@ -15,8 +15,9 @@ from mobility.errors import MobilityError
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Rebuild ``map.html`` (or ``--out FILE``) from a run folder, atomically."""
-    from mobility.briefing import load_run, run_map
-    from mobility.maps import save_map
+    from mobility.briefing.compose import run_map
+    from mobility.briefing.maps import save_map
+    from mobility.briefing.runs import load_run
 
     out = Path(args.out) if args.out else Path(args.run_dir) / "map.html"
     if out.suffix.lower() not in (".html", ".htm"):
@@ -29,8 +30,8 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a GeoPackage and/or CSV files from a run folder (default: both, in the folder)."""
-    from mobility.briefing import load_run
-    from mobility.export import export_csv, export_gpkg
+    from mobility.briefing.export import export_csv, export_gpkg
+    from mobility.briefing.runs import load_run
 
     run_dir = Path(args.run_dir)
     gpkg = Path(args.gpkg) if args.gpkg else None

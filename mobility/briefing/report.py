@@ -41,7 +41,7 @@ CHARTS = (
 # -- outputs -------------------------------------------------------------------------------------
 def chart_pngs(result: SimulationResult, *, bands: pd.DataFrame | None = None) -> dict[str, bytes]:
     """The three charts of a run as PNG bytes, by file name (closure with replication bands if given)."""
-    from mobility.charts import bottleneck_chart, closure_chart, gantt_chart, png_bytes
+    from mobility.briefing.charts import bottleneck_chart, closure_chart, gantt_chart, png_bytes
 
     return {"closure.png": png_bytes(closure_chart(result, bands=bands)), "gantt.png": png_bytes(gantt_chart(result)),
             "bottlenecks.png": png_bytes(bottleneck_chart(result, n=TOP_ROWS))}
@@ -67,9 +67,10 @@ def write_run_outputs(result: SimulationResult, folder: Path, *, bands: pd.DataF
         shaded on the closure chart, and the per-tier table (``day, required,
         p_met, met_day_p10, met_day_p50, met_day_p90``) shown in the report.
     """
-    from mobility.briefing import result_map, scenario_yaml
-    from mobility.charts import write_bytes_atomic
-    from mobility.maps import save_map
+    from mobility.briefing.charts import write_bytes_atomic
+    from mobility.briefing.compose import result_map
+    from mobility.briefing.maps import save_map
+    from mobility.briefing.runs import scenario_yaml
 
     folder = Path(folder)
     pngs = chart_pngs(result, bands=bands)
@@ -183,7 +184,7 @@ def _infeasible(result: Any) -> str:
 
 
 def _tier_rows(result: Any) -> list[str]:
-    from mobility.charts import tier_statuses
+    from mobility.briefing.charts import tier_statuses
 
     rows = []
     for i, s in enumerate(tier_statuses(result.tiers, result.scenario.horizon_days), start=1):
@@ -197,7 +198,7 @@ def _tier_rows(result: Any) -> list[str]:
 
 def _tiers(result: Any) -> str:
     head = ["Tier", "By", "Required", "Closed by then", "Met on", "Shortfall then", "Status"]
-    from mobility.charts import headline
+    from mobility.briefing.charts import headline
 
     return (f'<p class="headline">{esc(headline(result.tiers, result.scenario.horizon_days))}</p>'
             + _table(head, _tier_rows(result), table_id="tiers"))
@@ -217,7 +218,7 @@ def _charts(pngs: dict[str, bytes]) -> str:
 
 
 def _bottlenecks(result: Any) -> str:
-    from mobility.charts import resource_label
+    from mobility.briefing.charts import resource_label
 
     net = result.network
     rows = []
@@ -237,7 +238,7 @@ def _bottlenecks(result: Any) -> str:
 
 
 def _late_units(result: Any) -> str:
-    from mobility.charts import last_mover_waits, resource_label, unit_modes
+    from mobility.briefing.charts import last_mover_waits, resource_label, unit_modes
 
     u = result.units.copy()
     u = u.sort_values(["delay_days", "unit"], ascending=[False, True], na_position="first", kind="stable")

@@ -1,0 +1,187 @@
+"""Offline assets of the map: vendored Leaflet, jQuery and plugin, CSS, label script, basemap data."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from mobility.briefing.maps.text import _js_json
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+BASEMAP_FILE = "basemap-ne50m.geojson"
+BASEMAP_ATTRIBUTION = "Basemap: Natural Earth (public domain)"
+BASEMAP_BOUNDS = (
+    (48.0, 5.0),
+    (63.0, 40.0),
+)  # the shipped polygons' extent: (south, west), (north, east)
+
+
+PANES = {  # name: (z-index, pointer events)
+    "mob-basemap": (250, False),
+    "mob-flows": (350, True),  # under the network lines: flows read as a highlight
+    "mob-bottlenecks": (430, True),
+    "mob-labels": (445, False),
+    "mob-nodes": (450, True),
+    "mob-playback": (460, True),
+}
+
+CSS = """
+.leaflet-container.mob-map { background: #c9dff0; font-family: "Helvetica Neue", Arial, sans-serif; }
+.mob-box { position: fixed; z-index: 1100; background: rgba(255,255,255,0.94); border-radius: 5px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 12px/1.35 "Helvetica Neue", Arial, sans-serif; color: #222; }
+.mob-title { top: 10px; left: 50%; transform: translateX(-50%); padding: 6px 14px; text-align: center;
+  max-width: 46%; }
+.mob-title-main { font-size: 17px; font-weight: bold; }
+.mob-title-sub { font-size: 11.5px; color: #555; }
+.mob-legend { bottom: 50px; left: 10px; padding: 6px 9px; max-height: calc(100vh - 300px); overflow-y: auto;
+  max-width: 265px; font-size: 11.5px; line-height: 1.2; }
+.mob-legend h4 { margin: 5px 0 1px 0; font-size: 11.5px; }
+.mob-legend h4:first-child { margin-top: 0; }
+.mob-legend-row { display: flex; align-items: center; gap: 5px; white-space: nowrap; height: 15px; }
+.mob-legend-row svg { flex: none; }
+.mob-legend-note { margin-top: 4px; font-size: 10.5px; color: #444; white-space: normal; line-height: 1.25; }
+.mob-tiers { top: 86px; left: 10px; padding: 8px 10px; }
+.mob-tiers h4 { margin: 0 0 4px 0; font-size: 13px; }
+.mob-tiers table, .mob-popup table { border-collapse: collapse; }
+.mob-tiers td, .mob-tiers th { padding: 2px 7px; border-bottom: 1px solid #ddd; text-align: right; }
+.mob-tiers th { background: #f1f3f5; }
+.mob-tiers td:first-child, .mob-tiers th:first-child { text-align: left; }
+.mob-met { color: #2b8a3e; font-weight: bold; }
+.mob-late { color: #e67700; font-weight: bold; }
+.mob-short { color: #c92a2a; font-weight: bold; }
+.mob-popup { max-height: 320px; overflow-y: auto; }
+.mob-popup td { padding: 1px 6px 1px 0; vertical-align: top; }
+.mob-popup td:first-child { color: #555; white-space: nowrap; }
+.mob-popup ul { margin: 2px 0; padding-left: 16px; }
+.leaflet-tooltip.mob-label { background: rgba(255,255,255,0.82); border: none; box-shadow: none;
+  padding: 0 3px; font-size: 11.5px; font-weight: bold; color: #222; }
+.leaflet-tooltip.mob-label::before { display: none; }
+.mob-country { color: #7a7266; font: bold 13px/1 "Helvetica Neue", Arial, sans-serif; letter-spacing: 3px;
+  text-align: center; white-space: nowrap; pointer-events: none; }
+.leaflet-container.mob-map .leaflet-control-attribution { font-size: 10px; max-width: 55vw; }
+.mob-playback { bottom: 58px; left: 295px; padding: 6px 10px;
+  display: flex; align-items: center; gap: 6px; }
+.mob-playback button { font-size: 13px; min-width: 32px; height: 26px; cursor: pointer; white-space: nowrap; }
+.mob-playback button.mob-pb-play { min-width: 78px; }
+.mob-playback input[type=range] { width: 220px; }
+.mob-pb-time { font-weight: bold; font-size: 14px; min-width: 96px; text-align: center; }
+.mob-pb-count { color: #555; min-width: 140px; font-size: 11.5px; }
+"""
+
+
+# Labels carry the zoom from which they show (class mob-minz-<zoom x 100>).
+LABEL_JS = """(function () {
+  var map = __MAP__;
+  map.getContainer().classList.add('mob-map');
+  function update() {
+    var z = map.getZoom();
+    map.getContainer().querySelectorAll('.mob-label').forEach(function (el) {
+      var m = /mob-minz-(\\d+)/.exec(el.className);
+      el.style.display = (m && parseInt(m[1], 10) / 100 > z + 1e-6) ? 'none' : '';
+    });
+  }
+  map.on('zoomend overlayadd', update);
+  setTimeout(update, 0);
+})();"""
+
+
+# -- escaping ----------------------------------------------------------------------
+
+
+@cache
+def _asset_text(name: str) -> str:
+    text = (DATA_DIR / name).read_text(encoding="utf-8")
+    # no source-map lookups for files that are not there
+    return re.sub(r"^//# sourceMappingURL=.*$", "", text, flags=re.MULTILINE)
+
+
+@cache
+def _png_data_uri(name: str) -> str:
+    return "data:image/png;base64," + base64.b64encode((DATA_DIR / name).read_bytes()).decode(
+        "ascii"
+    )
+
+
+@lru_cache(maxsize=1)
+def _leaflet_css() -> str:
+    css = _asset_text("leaflet-1.9.3.css")
+
+    def repl(match: re.Match[str]) -> str:
+        return f'url("{_png_data_uri("leaflet-1.9.3-" + match.group(2))}")'
+
+    return re.sub(r"url\((['\"]?)images/([\w.-]+\.png)\1\)", repl, css)
+
+
+@lru_cache(maxsize=1)
+def _assets_html() -> str:
+    """Every script and style the maps need, inline; tagged ``data-vendored``."""
+    icon_js = (
+        "L.Icon.Default.imagePath='';L.Icon.Default.mergeOptions({"
+        f"iconUrl:{_js_json(_png_data_uri('leaflet-1.9.3-marker-icon.png'))},"
+        f"iconRetinaUrl:{_js_json(_png_data_uri('leaflet-1.9.3-marker-icon-2x.png'))},"
+        f"shadowUrl:{_js_json(_png_data_uri('leaflet-1.9.3-marker-shadow.png'))}}});"
+    )
+    parts = [
+        '<link rel="icon" href="data:,">',
+        f'<style data-vendored="leaflet 1.9.3">\n{_leaflet_css()}\n</style>',
+        f'<script data-vendored="leaflet 1.9.3">\n{_asset_text("leaflet-1.9.3.min.js")}\n</script>',
+        f'<script data-vendored="jquery 3.7.1">\n{_asset_text("jquery-3.7.1.min.js")}\n</script>',
+        f'<script data-vendored="leaflet-polylineoffset 1.1.1">\n{_asset_text("leaflet.polylineoffset-1.1.1.js")}\n</script>',
+        f"<script>{icon_js}</script>",
+        f"<style>{CSS}</style>",
+    ]
+    return "\n".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _basemap() -> dict[str, Any]:
+    return json.loads(_asset_text(BASEMAP_FILE))
+
+
+_EXTERNAL_RE = re.compile(
+    r"<(?:script|link|img|iframe|source|audio|video|embed|object|image|use)\b[^>]*?"
+    r"\b(?:src|href|data|xlink:href)\s*=\s*[\"']?\s*((?:https?:)?//[^\"'\s>]*)",
+    re.IGNORECASE,
+)
+_CSS_EXTERNAL_RE = re.compile(
+    r"(?:url\(\s*[\"']?|@import\s+[\"']?)((?:https?:)?//[^\"')\s]*)", re.IGNORECASE
+)
+
+
+def external_references(page: str) -> list[str]:
+    """URLs a saved page would fetch from the network (scripts, styles, images)."""
+    return sorted(set(_EXTERNAL_RE.findall(page)) | set(_CSS_EXTERNAL_RE.findall(page)))
+
+
+# -- map plumbing -------------------------------------------------------------------
+class _Raw(Element):
+    """Verbatim HTML (not a Jinja template: vendored code may contain ``{{``)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class _Script(MacroElement):
+    """JavaScript run after its parent's own script (the code is data, not a template)."""
+
+    _template = Template("{% macro script(this, kwargs) %}\n{{ this.code }}\n{% endmacro %}")
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "MobilityScript"
+        self.code = code
+
+
+
+

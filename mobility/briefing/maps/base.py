@@ -1,0 +1,309 @@
+"""The base map: the Leaflet map with offline assets and panes, basemap, legend, and saving."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+from branca.element import Element
+
+from mobility.briefing.maps.assets import (
+    BASEMAP_BOUNDS,
+    LABEL_JS,
+    PANES,
+    _assets_html,
+    _basemap,
+    _Raw,
+    _Script,
+    external_references,
+)
+from mobility.briefing.maps.style import MIN_ZOOM
+from mobility.briefing.maps.text import _esc
+from mobility.network.model import Network
+
+
+@dataclass
+class _LegendSection:
+    title: str
+    rows: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+class _Legend(Element):
+    """The legend box; sections are added by each function and rendered at save."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[_LegendSection] = []
+        self.notes: list[str] = []
+
+    def render(self, **kwargs: Any) -> str:
+        parts = ['<div class="mob-box mob-legend" id="mob-legend">']
+        for sec in self.sections:
+            if not sec.rows and not sec.note:
+                continue
+            parts.append(f"<h4>{sec.title}</h4>")
+            parts.extend(sec.rows)
+            if sec.note:
+                parts.append(f'<div class="mob-legend-note">{sec.note}</div>')
+        for note in self.notes:
+            parts.append(f'<div class="mob-legend-note">{note}</div>')
+        parts.append("</div>")
+        return "".join(parts)
+
+
+@dataclass
+class _State:
+    legend: _Legend
+    title: _Raw | None = None
+
+
+def _state(m: folium.Map) -> _State:
+    """The map's offline assets, panes and legend (set up once per map)."""
+    st = getattr(m, "_mobility_state", None)
+    if st is not None:
+        return st
+    root = m.get_root()
+    # folium would link Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers
+    # from CDNs: the map uses none of those links, the inline copies replace them.
+    m.default_js = []
+    m.default_css = []
+    root.header.add_child(_Raw(_assets_html()), name="mobility_assets")
+    for name, (z, pointer) in PANES.items():
+        m.add_child(folium.map.CustomPane(name, z_index=z, pointer_events=pointer))
+    legend = _Legend()
+    root.html.add_child(legend, name="mobility_legend")
+    m._mobility_state = _State(legend=legend)  # type: ignore[attr-defined]
+    m.add_child(_Script(LABEL_JS.replace("__MAP__", m.get_name())))
+    return m._mobility_state  # type: ignore[attr-defined]
+
+
+def _finalise(m: folium.Map) -> None:
+    """Keep the layer control last, so it sees (and is defined after) every layer."""
+    controls = [k for k, v in m._children.items() if isinstance(v, folium.LayerControl)]
+    if not controls:
+        m.add_child(
+            folium.LayerControl(position="topright", collapsed=False), name="mobility_layers"
+        )
+        return
+    for key in controls:
+        m._children.move_to_end(key)
+
+
+def _swatch_line(
+    colour: str, weight: float, dash: str | None = None, halo: str | None = None
+) -> str:
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    halo_line = (
+        f'<line x1="1" y1="7" x2="35" y2="7" stroke="{halo}" stroke-width="11" stroke-opacity="0.4"/>'
+        if halo
+        else ""
+    )
+    return (
+        f'<svg width="36" height="14" aria-hidden="true">{halo_line}'
+        f'<line x1="1" y1="7" x2="35" y2="7" stroke="{colour}" stroke-width="{min(weight, 12)}"{dash_attr}/></svg>'
+    )
+
+
+def _swatch_circle(fill: str, stroke: str, radius: float, weight: float = 2) -> str:
+    r = min(radius, 6)
+    return (
+        f'<svg width="36" height="15" aria-hidden="true"><circle cx="18" cy="7.5" r="{r}" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="{weight}"/></svg>'
+    )
+
+
+def _legend_row(swatch: str, label: str) -> str:
+    return f'<div class="mob-legend-row">{swatch}<span>{label}</span></div>'
+
+
+def _feature(coords: Any, props: dict[str, Any], kind: str = "LineString") -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": kind, "coordinates": coords},
+        "properties": props,
+    }
+
+
+_ON_EACH_FEATURE = folium.JsCode(
+    """function (feature, layer) {
+        var p = feature.properties || {};
+        if (p.pane) { layer.options.pane = p.pane; }
+        if (p.label) {
+            var off = {right: [7, 0], left: [-7, 0], top: [0, -7], bottom: [0, 7]}[p.label_dir || 'right'];
+            layer.bindTooltip(p.label, {permanent: true, direction: p.label_dir || 'right', offset: off, pane: 'mob-labels',
+                                        className: 'mob-label mob-minz-' + (p.label_minz || 0)});
+        } else if (p.tooltip) {
+            layer.bindTooltip(p.tooltip, {sticky: true});
+        }
+        if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 400}); }
+    }"""
+)
+
+
+def _geojson(
+    features: list[dict[str, Any]],
+    *,
+    point: dict[str, Any] | None = None,
+    pane: str | None = None,
+    interactive: bool = True,
+) -> folium.GeoJson:
+    """A GeoJson layer styled by each feature's ``style`` property (data pre-escaped)."""
+    kwargs: dict[str, Any] = {}
+    if pane:
+        kwargs["pane"] = pane
+    if not interactive:
+        kwargs["interactive"] = False
+    marker = None
+    if point is not None:
+        marker = folium.CircleMarker(**point)
+    if pane:  # folium drops a marker's pane option: onEachFeature sets it before the layer is added
+        features = [dict(f, properties=dict(f["properties"], pane=pane)) for f in features]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        control=False,
+        marker=marker,
+        on_each_feature=_ON_EACH_FEATURE if interactive else None,
+        **kwargs,
+    )
+
+
+# -- network geometry ------------------------------------------------------------
+
+
+def _bounds(network: Network) -> list[list[float]]:
+    xs = [network.node(n)["x"] for n in network.node_ids]
+    ys = [network.node(n)["y"] for n in network.node_ids]
+    if not xs:
+        return [[51.0, 13.0], [60.5, 30.0]]
+    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+def _country_labels(bounds: list[list[float]]) -> list[tuple[str, float, float]]:
+    from shapely.geometry import box, shape
+
+    (s, w), (n, e) = bounds
+    view = box(w - 0.3, s - 0.3, e + 0.3, n + 0.3)
+    out = []
+    for feat in _basemap()["features"]:
+        geom = shape(feat["geometry"])
+        parts = list(getattr(geom, "geoms", [geom]))
+        for part in parts:
+            inside = part.intersection(view)
+            if inside.is_empty or inside.area < 0.8:
+                continue
+            pt = inside.representative_point()
+            out.append((str(feat["properties"].get("name", "")).upper(), pt.y, pt.x))
+    return out
+
+
+# -- the network map ------------------------------------------------------------
+
+
+def base_map(network: Network, *, tiles: bool = False) -> folium.Map:
+    """The base of every map: offline Leaflet, panes, legend, Natural Earth basemap, country names.
+
+    The view is framed on ``network``; ``tiles=True`` adds OpenStreetMap tiles
+    (needs the internet) under the shipped Natural Earth layer.
+    """
+    bounds = _bounds(network)
+    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    (s, w), (n, e) = BASEMAP_BOUNDS
+    m = folium.Map(
+        location=centre,
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+        font_size="0.75rem",
+        min_zoom=MIN_ZOOM,
+        max_bounds=True,
+        min_lat=s,
+        max_lat=n,
+        min_lon=w,
+        max_lon=e,
+    )
+    _state(m)
+
+    # base layer -------------------------------------------------------------------
+    if tiles:
+        # plain-text attribution: no link in the page (the tile images are the only online part)
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap (online)", attr="© OpenStreetMap contributors"
+        ).add_to(m)
+    basemap = folium.FeatureGroup(name="Borders (Natural Earth)", control=False)
+    land_style = {
+        "fillColor": "#f3efe6",
+        "fillOpacity": 0.0 if tiles else 1.0,
+        "color": "#8d8273",
+        "weight": 1.2,
+        "opacity": 0.9,
+    }
+    feats = [dict(f, properties={"style": land_style}) for f in _basemap()["features"]]
+    _geojson(feats, pane="mob-basemap", interactive=False).add_to(basemap)
+    for name, lat, lon in _country_labels(bounds):
+        folium.Marker(
+            [lat, lon],
+            icon=folium.DivIcon(
+                html=f'<div class="mob-country">{_esc(name)}</div>',
+                icon_size=(160, 14),
+                icon_anchor=(80, 7),
+            ),
+            interactive=False,
+            keyboard=False,
+            pane="mob-basemap",
+        ).add_to(basemap)
+    basemap.add_to(m)
+    return m
+
+
+def _file_mode(path: Path) -> int:
+    """The mode a plain ``open(path, "w")`` would give (mkstemp makes 0600 files)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write ``m`` as one self-contained HTML file, atomically (temp file + rename).
+
+    Raises ValueError, writing nothing, if the page would load a script, style
+    sheet or image from the internet (an element that brings CDN links, e.g. a
+    folium plugin whose assets are not vendored).
+    """
+    path = Path(path)
+    _state(m)
+    _finalise(m)
+    page = m.get_root().render()
+    external = external_references(page)
+    if external:
+        raise ValueError(
+            "the map would load from the internet, which the briefing room does not have: "
+            + ", ".join(external[:5])
+            + "; vendor the assets in mobility/data and inline them (see mobility.briefing.maps.assets)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, _file_mode(path))
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+

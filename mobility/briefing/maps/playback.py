@@ -1,0 +1,361 @@
+"""Playback: mover positions over time, with a play/step/slider control."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import pandas as pd
+
+from mobility.briefing.maps.assets import _Raw, _Script
+from mobility.briefing.maps.base import (
+    _finalise,
+    _legend_row,
+    _LegendSection,
+    _state,
+    _swatch_circle,
+)
+from mobility.briefing.maps.network_layers import _coords
+from mobility.briefing.maps.run_layers import _empty_events
+from mobility.briefing.maps.style import (
+    ARRIVED_STYLE,
+    MOVER_STYLE,
+    PLAYBACK_MAX_FRAMES,
+    PLAYBACK_STATES,
+    PLAYBACK_STEP_H,
+)
+from mobility.briefing.maps.text import _esc, _js_json
+from mobility.network.model import Network
+
+
+def _cumulative(coords: Sequence[tuple[float, float]]) -> list[float]:
+    out = [0.0]
+    for (x1, y1), (x2, y2) in zip(coords[:-1], coords[1:], strict=False):
+        k = math.cos(math.radians((y1 + y2) / 2))
+        out.append(out[-1] + math.hypot((x2 - x1) * k, y2 - y1))
+    return out
+
+
+def _along(
+    coords: Sequence[tuple[float, float]], cum: Sequence[float], frac: float
+) -> tuple[float, float]:
+    if len(coords) == 1 or cum[-1] <= 0:
+        return coords[0]
+    target = max(0.0, min(1.0, frac)) * cum[-1]
+    for i in range(1, len(cum)):
+        if cum[i] >= target:
+            seg = cum[i] - cum[i - 1]
+            t = (target - cum[i - 1]) / seg if seg > 0 else 0.0
+            (x1, y1), (x2, y2) = coords[i - 1], coords[i]
+            return (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t)
+    return coords[-1]
+
+
+@dataclass
+class _Track:
+    """One mover's whereabouts: fixes at nodes and runs along sections."""
+
+    mover: str
+    unit: str
+    mode: str
+    start: float
+    arrive: float | None = None
+    troops: int = 0
+    vehicles: int = 0
+    # (t0, t1, coords, cum) for a run; (t, t, [point], [0]) for a fix at a node
+    steps: list[tuple[float, float, list[tuple[float, float]], list[float]]] = field(
+        default_factory=list
+    )
+    _t0: list[float] = field(default_factory=list, repr=False)
+
+    def position(self, t: float) -> tuple[float, float] | None:
+        """Where the mover is at ``t`` (lon, lat); None before its first event."""
+        if t < self.start or not self.steps:
+            return None
+        k = bisect.bisect_right(self._starts(), t) - 1
+        if k < 0:  # before the first fix: at the start of the first step
+            return self.steps[0][2][0]
+        t0, t1, coords, cum = self.steps[k]
+        if t >= t1 or t1 <= t0:
+            return coords[-1]
+        return _along(coords, cum, (t - t0) / (t1 - t0))
+
+    def _starts(self) -> list[float]:
+        if len(self._t0) != len(self.steps):
+            self._t0[:] = [step[0] for step in self.steps]
+        return self._t0
+
+
+def _directed_runs(
+    network: Network,
+) -> dict[str, list[tuple[str, str, list[tuple[float, float]], list[float]]]]:
+    """Per section id, its directed edges: (from, to, coords from→to, cumulative lengths)."""
+    out: dict[str, list[tuple[str, str, list[tuple[float, float]], list[float]]]] = {}
+    for graph in (network.rail, network.road):
+        for u, v, d in graph.edges(data=True):
+            sec = d.get("section")
+            if sec:
+                coords = _coords(d, u, v, network)
+                out.setdefault(sec, []).append((u, v, coords, _cumulative(coords)))
+    return out
+
+
+def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
+    runs = _directed_runs(network)
+    ev = events[events["mover"].fillna("").astype(str) != ""]
+    times = pd.to_numeric(ev["time"], errors="coerce").to_numpy()
+    troops = pd.to_numeric(ev["troops"], errors="coerce").fillna(0).to_numpy()
+    vehicles = pd.to_numeric(ev["vehicles"], errors="coerce").fillna(0).to_numpy()
+    by_mover: dict[str, list[tuple[float, str, str, str, str, float, float]]] = {}
+    for row in zip(
+        times.tolist(),
+        ev["event"].astype(str).tolist(),
+        ev["place"].fillna("").astype(str).tolist(),
+        ev["unit"].fillna("").astype(str).tolist(),
+        ev["mode"].fillna("").astype(str).tolist(),
+        troops.tolist(),
+        vehicles.tolist(),
+        ev["mover"].astype(str).tolist(),
+        strict=True,
+    ):
+        if not math.isnan(row[0]):
+            by_mover.setdefault(row[7], []).append(row[:7])
+    tracks = []
+    for mover in sorted(by_mover):
+        recs = sorted(by_mover[mover], key=lambda r: r[0])  # stable: log order at equal times
+        modes = [r[4] for r in recs if r[4]]
+        tr = _Track(mover, recs[0][3], modes[0] if modes else "", float(recs[0][0]))
+        tr.troops = int(max(r[5] for r in recs))
+        tr.vehicles = int(max(r[6] for r in recs))
+        node: str | None = None
+        for i, (t, event, place, *_rest) in enumerate(recs):
+            place = str(place or "")
+            if event == "enter" and place in runs:
+                cands = runs[place]
+                choice = next((c for c in cands if c[0] == node), None)
+                if choice is None:  # no known start: head for the next node mentioned
+                    nxt = next(
+                        (
+                            str(r[2])
+                            for r in recs[i + 1 :]
+                            if network.has_node(str(r[2] or ""))
+                            or (r[1] == "enter" and str(r[2]) in runs)
+                        ),
+                        None,
+                    )
+                    ends = (
+                        {nxt}
+                        if nxt and network.has_node(nxt)
+                        else {e for c in runs.get(nxt or "", []) for e in c[:2]}
+                    )
+                    choice = next((c for c in cands if c[1] in ends), cands[0])
+                t1 = next(
+                    (float(r[0]) for r in recs[i + 1 :] if r[1] == "leave" and str(r[2]) == place),
+                    None,
+                )
+                if t1 is None:
+                    t1 = next((float(r[0]) for r in recs[i + 1 :]), float(t))
+                tr.steps.append((float(t), t1, choice[2], choice[3]))
+                node = choice[1]
+            elif network.has_node(place) and event != "leave":
+                d = network.node(place)
+                if (
+                    event in ("request", "acquire", "release")
+                    and node is not None
+                    and place != node
+                ):
+                    continue  # a resource somewhere else (e.g. a border ahead): not where the mover is
+                node = place
+                pt = (float(d["x"]), float(d["y"]))
+                tr.steps.append((float(t), float(t), [pt], [0.0]))
+            if event == "arrive":
+                tr.arrive = float(t)
+        tracks.append(tr)
+    return tracks
+
+
+def _day_label(t: float) -> str:
+    day = int(math.floor(t / 24.0 + 1e-9))
+    hours = t - 24.0 * day
+    hh = int(math.floor(hours + 1e-9))
+    mm = int(round((hours - hh) * 60))
+    if mm == 60:
+        hh, mm = hh + 1, 0
+    return f"D+{day} {hh:02d}:{mm:02d}"
+
+
+def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
+    """Mover positions over time, from D+0 to the last arrival, with a time control.
+
+    Positions are taken every 6 h (coarser for long runs, at most 240 frames) and
+    at the last arrival. A mover between its ``enter`` and ``leave`` of a
+    section is placed along the section's geometry in proportion to the time
+    elapsed; otherwise it is at the node of its latest event; after its
+    ``arrive`` it stays, grey, at its destination. Movers at the same spot in
+    the same state are drawn as one circle, larger with more movers, whose
+    tooltip gives their number, troops, vehicles and units. The control
+    (bottom) steps, plays and has a slider; trains are black, march units
+    orange.
+    """
+    st = _state(m)
+    tracks = _tracks(network, events) if not _empty_events(events) else []
+    times = (
+        pd.to_numeric(events["time"], errors="coerce")
+        if not _empty_events(events)
+        else pd.Series(dtype=float)
+    )
+    arrivals = [tr.arrive for tr in tracks if tr.arrive is not None]
+    end = (
+        max(arrivals)
+        if arrivals
+        else (float(times.max()) if len(times) and times.notna().any() else 0.0)
+    )
+    end = max(end, 0.0)
+    step = PLAYBACK_STEP_H
+    while end / step > PLAYBACK_MAX_FRAMES:
+        step *= 2
+    frame_times = [k * step for k in range(int(math.floor(end / step + 1e-9)) + 1)]
+    if frame_times[-1] < end - 1e-9:
+        frame_times.append(end)
+    # Movers at the same spot in the same state are one circle (bigger with more
+    # movers): [lat, lon, state, movers, troops, vehicles, [unit indexes]], state
+    # 0 rail / 1 road / 2 other under way, 3 arrived (grey, at the destination).
+    units = sorted({tr.unit for tr in tracks})
+    unit_index = {u: i for i, u in enumerate(units)}
+    dest = [tr.position(tr.arrive) if tr.arrive is not None else None for tr in tracks]
+    state_of = [
+        PLAYBACK_STATES.index(tr.mode if tr.mode in PLAYBACK_STATES else "") for tr in tracks
+    ]
+    frames = []
+    for t in frame_times:
+        spots: dict[tuple[float, float, int], list[Any]] = {}
+        for i, tr in enumerate(tracks):
+            if t < tr.start:
+                continue
+            arrived = tr.arrive is not None and t >= tr.arrive
+            p = dest[i] if arrived else tr.position(t)
+            if p is None:
+                continue
+            state = 3 if arrived else state_of[i]
+            key = (round(p[1], 4), round(p[0], 4), state)
+            spot = spots.setdefault(key, [key[0], key[1], state, 0, 0, 0, set()])
+            spot[3] += 1
+            spot[4] += tr.troops
+            spot[5] += tr.vehicles
+            spot[6].add(unit_index[tr.unit])
+        ordered = sorted(
+            spots.values(), key=lambda sp: (sp[2] != 3, sp[0], sp[1])
+        )  # arrived drawn first
+        frames.append([round(t, 3), _day_label(t), [sp[:6] + [sorted(sp[6])] for sp in ordered]])
+    fg = folium.FeatureGroup(name="Playback")
+    fg.add_to(m)
+    box_id = f"mob-playback-{fg.get_name()}"
+    m.get_root().html.add_child(
+        _Raw(
+            f'<div class="mob-box mob-playback" id="{box_id}" data-frame="0">'
+            '<button type="button" class="mob-pb-first" title="Start (D+0)">|&#9664;</button>'
+            '<button type="button" class="mob-pb-prev" title="Back one step">&#9664;</button>'
+            '<button type="button" class="mob-pb-play" title="Play / pause">&#9654; Play</button>'
+            '<button type="button" class="mob-pb-next" title="Forward one step">&#9654;</button>'
+            '<button type="button" class="mob-pb-last" title="Last arrival">&#9654;|</button>'
+            f'<input type="range" class="mob-pb-slider" min="0" max="{len(frames) - 1}" value="0" step="1" aria-label="time">'
+            '<span class="mob-pb-time">D+0 00:00</span><span class="mob-pb-count"></span></div>'
+        ),
+        name=box_id,
+    )
+    data = {
+        "units": [_esc(u) for u in units],
+        "frames": frames,
+        "styles": [MOVER_STYLE[x] for x in PLAYBACK_STATES] + [ARRIVED_STYLE],
+    }
+    code = (
+        "(function () {\n"
+        f"  var group = {fg.get_name()};\n"
+        f"  var data = {_js_json(data)};\n"
+        f"  var box = document.getElementById({_js_json(box_id)});\n"
+        """  var slider = box.querySelector('.mob-pb-slider'), label = box.querySelector('.mob-pb-time');
+  var count = box.querySelector('.mob-pb-count'), play = box.querySelector('.mob-pb-play');
+  L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
+  var pool = [], current = 0, timer = null;
+  var kinds = [['train', 'trains'], ['march unit', 'march units'], ['mover', 'movers'], ['arrived', 'arrived']];
+  function marker(i) {
+    while (pool.length <= i) {
+      pool.push(L.circleMarker([0, 0], {pane: 'mob-playback', fill: true, fillOpacity: 1, opacity: 1})
+        .bindTooltip('', {sticky: true}));
+    }
+    return pool[i];
+  }
+  function tip(g) {
+    var names = g[6].slice(0, 6).map(function (u) { return data.units[u]; }).join(', ');
+    if (g[6].length > 6) { names += ', …'; }
+    var what = g[2] === 3 ? (g[3] + (g[3] === 1 ? ' mover' : ' movers') + ' arrived') : (g[3] + ' ' + kinds[g[2]][g[3] === 1 ? 0 : 1]);
+    return '<b>' + what + '</b><br>' + g[4].toLocaleString('en') + ' troops · ' + g[5].toLocaleString('en') +
+      ' vehicles<br>unit' + (g[6].length === 1 ? ' ' : 's ') + names;
+  }
+  function show(k) {
+    k = Math.max(0, Math.min(data.frames.length - 1, k));
+    var frame = data.frames[k], spots = frame[2], moving = 0, arrived = 0;
+    spots.forEach(function (g, i) {
+      var cm = marker(i), style = data.styles[g[2]];
+      cm.setLatLng([g[0], g[1]]);
+      cm.setStyle(Object.assign({}, style, {radius: Math.min(18, style.radius + 2.2 * Math.sqrt(g[3] - 1))}));
+      cm.setTooltipContent(tip(g));
+      if (!group.hasLayer(cm)) { group.addLayer(cm); }
+      if (g[2] === 3) { arrived += g[3]; } else { moving += g[3]; }
+    });
+    for (var i = spots.length; i < pool.length; i++) {
+      if (group.hasLayer(pool[i])) { group.removeLayer(pool[i]); }
+    }
+    current = k; slider.value = k; box.dataset.frame = k;
+    label.textContent = frame[1];
+    count.textContent = moving + ' under way · ' + arrived + ' arrived';
+  }
+  function stop() { if (timer) { clearInterval(timer); timer = null; } play.innerHTML = '&#9654; Play'; }
+  function start() {
+    if (current >= data.frames.length - 1) { show(0); }
+    play.innerHTML = '&#10074;&#10074; Pause';
+    timer = setInterval(function () { if (current >= data.frames.length - 1) { stop(); } else { show(current + 1); } }, 350);
+  }
+  play.addEventListener('click', function () { if (timer) { stop(); } else { start(); } });
+  box.querySelector('.mob-pb-first').addEventListener('click', function () { stop(); show(0); });
+  box.querySelector('.mob-pb-prev').addEventListener('click', function () { stop(); show(current - 1); });
+  box.querySelector('.mob-pb-next').addEventListener('click', function () { stop(); show(current + 1); });
+  box.querySelector('.mob-pb-last').addEventListener('click', function () { stop(); show(data.frames.length - 1); });
+  slider.addEventListener('input', function () { stop(); show(parseInt(slider.value, 10)); });
+  show(0);
+})();"""
+    )
+    fg.add_child(_Script(code))
+    rows = [
+        _legend_row(
+            _swatch_circle(MOVER_STYLE["rail"]["fillColor"], "#ffffff", 6, 2), "train (rail mover)"
+        ),
+        _legend_row(
+            _swatch_circle(MOVER_STYLE["road"]["fillColor"], "#111111", 6, 2),
+            "march unit (road mover)",
+        ),
+        _legend_row(
+            _swatch_circle(ARRIVED_STYLE["fillColor"], ARRIVED_STYLE["color"], 4, 1), "arrived"
+        ),
+    ]
+    note = (
+        f"{len(tracks)} movers, every {step:g} h to {_esc(_day_label(end))}; "
+        "a bigger circle is more movers at one spot (hover for units and troops)"
+    )
+    st.legend.sections.append(
+        _LegendSection(
+            "Playback",
+            rows,
+            note=note,
+        )
+    )
+    _finalise(m)
+
+
+# -- tier table ------------------------------------------------------------------------
+
+

@@ -1,0 +1,23 @@
+"""The scenario's network: the embedded network in the scenario's year with its infrastructure applied."""
+
+from __future__ import annotations
+
+from mobility.errors import NetworkError, ScenarioError
+from mobility.network import load_network
+from mobility.network.edits import at_year, set_section_attrs, set_terminal
+from mobility.network.model import Network
+from mobility.scenario import Scenario
+
+
+def scenario_network(scenario: Scenario) -> Network:
+    """The scenario's network in its year, with its infrastructure overrides applied."""
+    try:
+        net = load_network(scenario.network, all_years=True)
+        if scenario.infrastructure.sections:
+            net = set_section_attrs(net, scenario.infrastructure.sections, label="scenario sections")
+        net = at_year(net, scenario.year)
+        for t in scenario.infrastructure.terminals:
+            net = set_terminal(net, t.node, t.method, ramps=t.ramps, label="scenario terminal")
+    except NetworkError as exc:
+        raise ScenarioError(f"{scenario.source_file or scenario.name}: {exc}") from None
+    return net
