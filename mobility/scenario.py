@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mobility.errors import NetworkError, ScenarioError
 from mobility.forces import CATALOGUE, UnitType
 from mobility.requirement import PlanRequirement
+from mobility.sim.threats import Threat, check_targets, resolve_threats
 
 
 class _Strict(BaseModel):
@@ -223,6 +224,7 @@ class Scenario(_Strict):
     factors: dict[str, float] = Field(default_factory=dict)
     uncertainties: tuple[Uncertainty, ...] = ()
     unit_types: dict[str, UnitTypeSpec] = Field(default_factory=dict)
+    threats: tuple[Threat, ...] = Field((), description="threat presets (files under scenarios/threats/) or inline")
     source_file: str | None = Field(None, exclude=True)
 
     def catalogue(self) -> dict[str, UnitType]:
@@ -271,6 +273,8 @@ def parse_scenario(data: Any, *, source: str = "<scenario>") -> Scenario:
     """Validate a scenario mapping; :class:`ScenarioError` names the source, field and fix."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the file must hold a YAML mapping (name:, forces:, ...); it holds {type(data).__name__}")
+    if "threats" in data:  # threat files are read here, so a scenario travels as one mapping
+        data = {**data, "threats": resolve_threats(data["threats"], source=source)}
     try:
         sc = Scenario.model_validate({**data, "source_file": source})
     except ValidationError as exc:
@@ -326,6 +330,7 @@ def _check_references(sc: Scenario, source: str) -> None:
         for node in (d.node, d.terminal):
             if node is not None and not every.has_node(node):
                 raise ScenarioError(f"{source}: disruptions[{i}]: unknown node {node!r}")
+    check_targets(sc.threats, net, source=source, year=sc.year)
     known_unc = set(Factors.defaults()) | {"section_delay_hours", "breakdown_probability"}
     for i, u in enumerate(sc.uncertainties):
         if u.factor not in known_unc:

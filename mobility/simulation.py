@@ -20,6 +20,7 @@ from mobility.network.model import Network
 from mobility.requirement import Requirement, requirement_of, strengths, tier_dicts, tier_table as requirement_tiers
 from mobility.scenario import Scenario
 from mobility.sim.engine import expand_forces, run_model, sample_factors
+from mobility.sim.threats import draw_strikes
 
 
 @dataclass
@@ -111,6 +112,8 @@ class SimulationResult:
             "nfm_readings": readings,
             "bottlenecks": [{k: _plain(v) for k, v in r.items()} for r in bn.to_dict("records")],
             "factors_overridden": self.factors.overridden,
+            "threats": [t.name for t in self.scenario.threats],
+            "strikes": int((self.events["event"] == "attack").sum()),
             "events": int(len(self.events)),
         }
 
@@ -152,7 +155,8 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     net = network if network is not None else scenario_network(scenario)
     factors = sample_factors(scenario, Factors(scenario.factors), rng)
-    model = run_model(scenario, net, factors, rng, progress=progress)
+    strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=scenario.horizon_days * 24.0)
+    model = run_model(scenario, net, factors, rng, progress=progress, strikes=strikes)
     units = expand_forces(scenario)
     nominal = {u.id: 0.0 if u.in_place else model.plan(u, 0.0, disrupted=False).nominal_h for u in units}
     result = SimulationResult(scenario=scenario, seed=seed, events=model.log.frame(),

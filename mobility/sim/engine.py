@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from mobility.sim.log import EventLog
 from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
 from mobility.sim.road import MarchProfile, convoy
+from mobility.sim.threats import Strike, closure_windows, strike_process
 
 TYPICAL_WAGONS = 26  # a 600 m train: (600 - 23) // 22 wagons (factor table defaults), for planning estimates
 
@@ -98,7 +99,8 @@ def expand_forces(scenario: Scenario) -> list[Unit]:
 class Model:
     """The simpy model of one run."""
 
-    def __init__(self, scenario: Scenario, network: Network, factors: Factors, rng: np.random.Generator) -> None:
+    def __init__(self, scenario: Scenario, network: Network, factors: Factors, rng: np.random.Generator,
+                 strikes: Sequence[Strike] = ()) -> None:
         self.scenario, self.factors, self.rng = scenario, factors, rng
         self.network = with_capacity_defaults(network, factors)
         self.env = simpy.Environment()
@@ -108,10 +110,15 @@ class Model:
         windows: dict[str, list[tuple[float, float]]] = {}
         for d in scenario.disruptions:
             windows.setdefault(d.target, []).append((d.from_day * 24.0, d.to_day * 24.0))
+        # strikes of a threat (mobility.sim.threats) close their targets like scheduled disruptions
+        self.strikes = tuple(strikes)
+        struck, reroute = closure_windows(self.strikes, self.network)
+        for target, ws in struck.items():
+            windows.setdefault(target, []).extend(ws)
         self.closures = Closures(windows)
-        self._section_targets = {d.section for d in scenario.disruptions if d.section}
-        self._node_targets = {d.node for d in scenario.disruptions if d.node}
-        self._route_targets = self._section_targets | self._node_targets | {
+        self._section_targets = {d.section for d in scenario.disruptions if d.section} | reroute["section"]
+        self._node_targets = {d.node for d in scenario.disruptions if d.node} | reroute["node"]
+        self._route_targets = self._section_targets | self._node_targets | reroute["terminal"] | {
             f"terminal:{d.terminal}" for d in scenario.disruptions if d.terminal}
         self.priority = scenario.policies.convoy_priority
         self.servers: dict[str, Server] = {}
@@ -558,9 +565,11 @@ def sample_factors(scenario: Scenario, factors: Factors, rng: np.random.Generato
 
 
 def run_model(scenario: Scenario, network: Network, factors: Factors, rng: np.random.Generator,
-              *, progress: Callable[[float], None] | None = None) -> Model:
+              *, progress: Callable[[float], None] | None = None, strikes: Sequence[Strike] = ()) -> Model:
     """Run the model to the horizon (or until every unit has closed) and return it."""
-    model = Model(scenario, network, factors, rng)
+    model = Model(scenario, network, factors, rng, strikes)
+    for s in model.strikes:
+        model.env.process(strike_process(model.env, model.log, s))
     units = expand_forces(scenario)
     # plan every unit up front on the undisrupted network: a unit with no route fails now, clearly
     for u in units:

@@ -254,6 +254,25 @@ def with_uncertainties(scenario: Scenario, uncertainties: Sequence[Uncertainty])
     return parse_scenario(data, source=label(scenario))
 
 
+def with_threats(scenario: Scenario, paths: Sequence[str | Path]) -> Scenario:
+    """The scenario with the threat files ``paths`` added to its threats (see ``scenarios/threats/``)."""
+    if not paths:
+        return scenario
+    from mobility.sim.threats import load_threat
+
+    data = scenario_dict(scenario)
+    data["threats"] = [*data.get("threats", []), *(load_threat(p).model_dump(mode="json") for p in paths)]
+    return parse_scenario(data, source=label(scenario))
+
+
+def threat_line(scenario: Scenario) -> str | None:
+    """One line naming the scenario's threats and their attacks, or None without a threat."""
+    if not scenario.threats:
+        return None
+    parts = [f"{t.name} ({', '.join(a.id for a in t.attacks)})" for t in scenario.threats]
+    return "under threat: " + "; ".join(parts) + " (strikes drawn per replication, the same in every arm)"
+
+
 def apply_candidates(scenario: Scenario, candidates: Sequence[Candidate], *, source: str | None = None) -> Scenario:
     """The scenario with ``candidates`` merged onto it in order, validated.
 

@@ -13,7 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from mobility.analysis.experiments.candidates import load_uncertainties, with_uncertainties
+from mobility.analysis.experiments.candidates import (
+    load_uncertainties,
+    threat_line,
+    with_threats,
+    with_uncertainties,
+)
 from mobility.analysis.experiments.comparison import compare
 from mobility.analysis.experiments.designs import BASELINE
 from mobility.analysis.experiments.replications import replicate
@@ -32,6 +37,7 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
     n = int(args.replications)
     if getattr(args, "uncertainties", None):
         scenario = with_uncertainties(scenario, load_uncertainties(args.uncertainties))
+    scenario = with_threats(scenario, getattr(args, "threat", None) or ())
     rep = replicate(scenario, n, seed=args.seed, workers=args.workers, scheduler=getattr(args, "scheduler", None),
                     check=bool(getattr(args, "check", False)))
     summary = rep.summary()
@@ -50,8 +56,10 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
 
     print(f"{scenario.name}: {n} replications (seeds from SeedSequence({rep.seed}); "
           f"requirement: {requirement_of(scenario).label()})")
-    if not scenario.uncertainties:
+    if not scenario.uncertainties and not scenario.threats:
         print("  note: the scenario declares no uncertainties, so every replication is the same run")
+    if threat_line(scenario):
+        print(f"  {threat_line(scenario)}")
     print("troops closed (percentiles over replications):")
     print(format_bands(rep))
     print("tiers:")
@@ -62,12 +70,12 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``mobility compare SCENARIO --candidates FILE ...``."""
-    sc = load_scenario(args.scenario)
+    sc = with_threats(load_scenario(args.scenario), args.threat or ())
     out = Path(args.out) if args.out else default_out(sc.name, args.scenario, suffix="-compare")
     check_target(out)  # refuse a folder that is not an earlier run before any work
     cmp = compare(sc, args.candidates, replications=args.replications, max_combination=args.max_combination,
                   workers=args.workers, scheduler=args.scheduler, seed=args.seed, extremes=not args.no_extremes,
-                  ready_by=args.ready_by)
+                  ready_by=args.ready_by, threat_free=args.threat_free)
     ranked = pd.concat([cmp.arms[cmp.arms["arm"] == BASELINE], cmp.ranking], ignore_index=True)
     with atomic_dir(out) as tmp:
         ranked.to_parquet(tmp / "comparison.parquet", index=False)
@@ -78,6 +86,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     n_arms = len(cmp.arms)
     print(f"{sc.name}: {len(cmp.candidates.candidates)} candidates, {n_arms} arms x {len(cmp.seeds)} replications "
           f"(common random numbers, seeds from SeedSequence({cmp.seed}))")
+    if threat_line(cmp.scenario):
+        print(f"  {threat_line(cmp.scenario)}" + ("; every arm also ran without it" if cmp.arms_threat_free
+                                                   is not None else ""))
     print(f"ranked by troops gained at D+{cmp.days[-1]} (paired with the baseline, 90 % CI):")
     print(format_ranking(cmp))
     print("contributions (troops gained):")
@@ -100,6 +111,9 @@ def _extend_run(sub: Any) -> None:
         run.add_argument("--uncertainties", default=None, metavar="FILE",
                          help="with --replications: add the uncertainties: list of FILE (e.g. "
                               "scenarios/candidates.yaml) to the scenario's")
+    with contextlib.suppress(argparse.ArgumentError):
+        run.add_argument("--threat", action="append", default=None, metavar="FILE",
+                         help="with --replications: add a threat preset (scenarios/threats/*.yaml); repeatable")
 
 
 def add_commands(sub: Any) -> None:
@@ -118,5 +132,10 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--ready-by", type=int, default=None, help="leave out candidates not ready by this year")
     p.add_argument("--no-extremes", action="store_true",
                    help="do not add the all-in and leave-one-out arms beyond --max-combination")
+    p.add_argument("--threat", action="append", default=None, metavar="FILE",
+                   help="add a threat preset (scenarios/threats/*.yaml) to the scenario's; repeatable")
+    p.add_argument("--threat-free", action=argparse.BooleanOptionalAction, default=None,
+                   help="also run every arm without the threat, for P(met) with and without it "
+                        "(default: on when the scenario has threats)")
     p.set_defaults(func=cmd_compare)
     _extend_run(sub)

@@ -44,6 +44,8 @@ from mobility.scenario import Scenario, load_scenario
 if TYPE_CHECKING:
     from distributed import Client
 
+THREAT_FREE = "|threat-free"  # arm-name suffix of the runs without the threat (never a candidate id)
+
 
 @dataclass
 class Comparison:
@@ -63,7 +65,11 @@ class Comparison:
     contributions
         One row per candidate: gain alone and Shapley value at each report day.
     runs
-        One row per ``(arm, replication)``.
+        One row per ``(arm, replication)`` (and per condition: ``threat`` is
+        False on the threat-free runs, True otherwise).
+    arms_threat_free
+        With a threat and ``threat_free``: the arms of the same design run
+        without the scenario's threats (same seeds), else None.
     """
 
     scenario: Scenario
@@ -77,6 +83,7 @@ class Comparison:
     days: tuple[int, ...]
     max_combination: int
     notes: tuple[str, ...] = ()
+    arms_threat_free: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, Any]:
         """What ``summary.json`` of a comparison holds: the design and the notes."""
@@ -89,6 +96,9 @@ class Comparison:
             "arms": self.arms["arm"].tolist(), "report_days": list(self.days),
             "shapley_exact": bool(self.contributions["exact"].all()) if len(self.contributions) else False,
             "uncertainties": [u.model_dump(mode="json") for u in self.scenario.uncertainties],
+            "threats": [{"name": t.name, "file": t.file, "attacks": [a.id for a in t.attacks]}
+                        for t in self.scenario.threats],
+            "threat_free_runs": self.arms_threat_free is not None,
             "notes": list(self.notes),
         }
 
@@ -109,6 +119,7 @@ def compare(scenario: Scenario | str | Path,
             replications: int = 20, max_combination: int = 2, workers: int | None = None,
             scheduler: str | Client | None = None, seed: int | None = None, progress: bool = True,
             days: Sequence[int] = (10, 30), extremes: bool = True, ready_by: int | None = None,
+            threat_free: bool | None = None,
             runner: Callable[[RunSpec], RunOutput] = run_one) -> Comparison:
     """Compare candidate investments alone and in combination, with common random numbers.
 
@@ -149,6 +160,9 @@ def compare(scenario: Scenario | str | Path,
         Add all-in and leave-one-out arms beyond ``max_combination``.
     ready_by
         Leave out candidates that cannot be in service by this year.
+    threat_free
+        Also run every arm without the scenario's threats (same seeds), for
+        P(met) with and without the threat (default: when it has threats).
 
     Raises
     ------
@@ -171,7 +185,7 @@ def compare(scenario: Scenario | str | Path,
     base = with_uncertainties(sc, cset.uncertainties)
     check_runnable(base)
     validate_candidates(base, cset)
-    if not base.uncertainties:
+    if not base.uncertainties and not base.threats:
         notes.append("the scenario declares no uncertainties: every replication of an arm is the same run")
     exclusive = [frozenset((a.id, b.id)) for a, b in itertools.combinations(cset.candidates, 2) if conflicts(a, b)]
     design, left_out = design_arms(cset.ids, max_combination=max_combination, extremes=extremes,
@@ -179,20 +193,35 @@ def compare(scenario: Scenario | str | Path,
     notes += left_out
     root = base.seed if seed is None else seed
     seeds = replication_seeds(root, replications)
+    free = bool(base.threats) if threat_free is None else bool(threat_free and base.threats)
     specs = []
     for ids in design:
         arm_sc = apply_candidates(base, [cset.get(i) for i in ids], source=f"{cset.source}: {arm_name(ids)}")
         data = scenario_dict(arm_sc)
         specs += [RunSpec(arm_name(ids), i, s, data, label(arm_sc)) for i, s in enumerate(seeds)]
+        if free:  # the same arm and seeds without the threat: what the threat costs, and what redundancy buys
+            specs += [RunSpec(arm_name(ids) + THREAT_FREE, i, s, {**data, "threats": []}, label(arm_sc))
+                      for i, s in enumerate(seeds)]
     outs = execute(specs, workers=workers, scheduler=scheduler, progress=progress, runner=runner,
-                   label=f"compare {len(design)} arms x{replications}")
+                   label=f"compare {len(design)} arms x{replications}" + (" (with and without the threat)"
+                                                                          if free else ""))
     tiers = list(outs[0].tier_days)
-    runs = runs_frame(outs, sorted(set(days) | set(tiers)))
+    every = runs_frame(outs, sorted(set(days) | set(tiers)))
+    calm = every["arm"].str.endswith(THREAT_FREE)
+    every.insert(1, "threat", ~calm & bool(base.threats))
+    every["arm"] = every["arm"].str.removesuffix(THREAT_FREE)
+    runs = every[~calm].reset_index(drop=True)
     arms = summarise_arms(runs, design, cset, days=days, tiers=tiers, horizon=base.horizon_days)
+    arms_free = None
+    if free:
+        arms_free = summarise_arms(every[calm].reset_index(drop=True), design, cset, days=days, tiers=tiers,
+                                   horizon=base.horizon_days)
+        for t in tiers:
+            arms[f"p_met_d{t}_threat_free"] = arms_free[f"p_met_d{t}"].to_numpy()
     contributions = candidate_contributions(arms, cset.ids, days)
     if len(contributions) and not bool(contributions["exact"].all()):
         notes.append(f"Shapley values are restricted to the evaluated coalition sizes "
                      f"({contributions['sizes'].iloc[0]}), not exact")
     return Comparison(scenario=base, candidates=cset, arms=arms, ranking=rank(arms, days),
-                      contributions=contributions, runs=runs, seed=root, seeds=seeds, days=days,
-                      max_combination=max_combination, notes=tuple(notes))
+                      contributions=contributions, runs=every, seed=root, seeds=seeds, days=days,
+                      max_combination=max_combination, notes=tuple(notes), arms_threat_free=arms_free)

@@ -58,6 +58,7 @@ class Replications:
             "troops_closed": {"mean": float(final.mean()),
                               **dict(zip(("p10", "p50", "p90"), quantiles(final, (0.1, 0.5, 0.9)), strict=True))},
             "uncertainties": [u.model_dump(mode="json") for u in sc.uncertainties],
+            "threats": [{"name": t.name, "file": t.file, "attacks": [a.id for a in t.attacks]} for t in sc.threats],
             "tiers": tiers,
         }
 

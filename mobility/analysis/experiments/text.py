@@ -51,13 +51,19 @@ def format_ranking(cmp: Comparison, *, limit: int | None = None) -> str:
     with the 90 % CI of the paired difference, P(met) per tier, mean days
     saved per tier, troops gained at the last report day per M€.
     """
-    days, tiers = cmp.days, [int(c.split("_d")[1]) for c in cmp.arms.columns if c.startswith("p_met_d")]
+    days, tiers = cmp.days, [int(c[7:]) for c in cmp.arms.columns if c.startswith("p_met_d") and c[7:].isdigit()]
     tier_s = "/".join(f"D+{t}" for t in tiers)
+    calm = cmp.arms_threat_free is not None
     header = ["#", "arm", "M€", "ready", *[f"D+{d} troops (gain [90% CI])" for d in days],
-              f"P(met) {tier_s}", f"days saved {tier_s}", f"troops/M€ D+{days[-1]}"]
+              f"P(met) {tier_s}" + (" under threat" if calm else ""),
+              *([f"P(met) {tier_s} no threat"] if calm else []), f"days saved {tier_s}", f"troops/M€ D+{days[-1]}"]
+
+    def p_met(r: dict, suffix: str = "") -> str:
+        return "/".join(f"{r[f'p_met_d{t}{suffix}']:.2f}" for t in tiers)
+
     b = cmp.arms[cmp.arms["arm"] == BASELINE].iloc[0]
-    rows = [["", BASELINE, "0", "", *[f"{b[f'troops_d{d}_mean']:,.0f}" for d in days],
-             "/".join(f"{b[f'p_met_d{t}']:.2f}" for t in tiers), "", ""]]
+    rows = [["", BASELINE, "0", "", *[f"{b[f'troops_d{d}_mean']:,.0f}" for d in days], p_met(b),
+             *([p_met(b, "_threat_free")] if calm else []), "", ""]]
     for r in (cmp.ranking.head(limit) if limit else cmp.ranking).to_dict("records"):
         per = r[f"gain_d{days[-1]}_per_meur"]
         rows.append([
@@ -65,7 +71,7 @@ def format_ranking(cmp: Comparison, *, limit: int | None = None) -> str:
             f"{r['cost_eur'] / 1e6:,.1f}",
             "" if pd.isna(r["ready_year"]) else str(int(r["ready_year"])),
             *[_fmt_gain(r[f"gain_d{d}_mean"], r[f"gain_d{d}_ci_low"], r[f"gain_d{d}_ci_high"]) for d in days],
-            "/".join(f"{r[f'p_met_d{t}']:.2f}" for t in tiers),
+            p_met(r), *([p_met(r, "_threat_free")] if calm else []),
             "/".join(f"{r[f'days_saved_d{t}_mean']:+.1f}" for t in tiers),
             "-" if math.isnan(per) else f"{per:,.1f}",
         ])
