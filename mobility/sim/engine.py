@@ -47,6 +47,7 @@ class Unit:
     mode: str
     in_place: bool = False
     required_h: float | None = None
+    rank: float = 0.0  # dispatch order among units of one priority: ready time, then place in the force list
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,10 @@ def expand_forces(scenario: Scenario) -> list[Unit]:
     for f in scenario.forces:
         for i in range(f.count):
             uid = f.id if f.count == 1 else f"{f.id}-{i + 1}"
-            units.append(Unit(uid, cat[f.type], (f.ready_day + i * f.stagger_days) * 24.0, f.origin,
-                              f.destination, f.priority, f.mode, f.in_place,
-                              None if f.required_day is None else f.required_day * 24.0))
+            ready = (f.ready_day + i * f.stagger_days) * 24.0
+            units.append(Unit(uid, cat[f.type], ready, f.origin, f.destination, f.priority, f.mode, f.in_place,
+                              None if f.required_day is None else f.required_day * 24.0,
+                              ready + len(units) * 1e-6))
     return units
 
 
@@ -141,11 +143,14 @@ class Model:
         self._streams: dict[str, np.random.Generator] = {}
 
     # -- resources, created on first use -------------------------------------------
-    def _server(self, rid: str, kind: str, place: str, capacity: int, close_targets: tuple[str, ...]) -> Server:
+    def _server(self, rid: str, kind: str, place: str, capacity: int, close_targets: tuple[str, ...],
+                *, dispatch: bool = False) -> Server:
+        """The server ``rid``; ``dispatch``: always served by unit priority (a movement
+        control office dispatching trains at a ramp), whatever the convoy priority policy."""
         s = self.servers.get(rid)
         if s is None:
             s = Server(self.env, self.log, rid, kind, place, capacity, closures=self.closures,
-                       close_targets=close_targets, use_priority=self.priority)
+                       close_targets=close_targets, use_priority=self.priority or dispatch)
             self.servers[rid] = s
         return s
 
@@ -161,7 +166,7 @@ class Model:
         ramps = sum((t.ramps or 0) for t in self.network.terminals_at(node, method="ramp"))
         if ramps == 0:
             ramps = int(self.factors["default_ramps"])
-        return self._server(f"ramp:{node}", "ramp", node, ramps, (node, f"terminal:{node}"))
+        return self._server(f"ramp:{node}", "ramp", node, ramps, (node, f"terminal:{node}"), dispatch=True)
 
     def terminal(self, node: str, method: str) -> Server:
         """A gauge-change terminal: its ramp pairs or machines."""
@@ -424,7 +429,7 @@ class Model:
         """A unit: ready, (discharged at a port), its trains and march units, closed."""
         env, f = self.env, self.factors
         t = unit.type
-        whole = Who(unit.id, "", "", t.personnel, t.vehicles, unit.priority)
+        whole = Who(unit.id, "", "", t.personnel, t.vehicles, unit.priority, unit.rank)
         if unit.ready_h > 0:
             yield env.timeout(unit.ready_h)
         self.log.add(env.now, whole, "ready", unit.origin)
@@ -480,7 +485,7 @@ class Model:
             troops = round(t.personnel * vehicles / total_vehicles) if i < len(loads) - 1 else troops_left
             troops = min(troops, troops_left)
             troops_left -= troops
-            who = Who(unit.id, f"{unit.id}/{kind}/{i + 1}", kind, troops, vehicles, unit.priority)
+            who = Who(unit.id, f"{unit.id}/{kind}/{i + 1}", kind, troops, vehicles, unit.priority, unit.rank)
             out.append((kind, (who, plan, tracked, detail, t.heavy)))
         return out
 

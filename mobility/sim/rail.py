@@ -30,10 +30,15 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
     env, f, log = model.env, model.factors, model.log
     gauge = route.mover.gauge or next(leg.gauge for leg in route.legs if leg.mode == "rail")
     wagon_pool, loco_pool = model.wagons[gauge], model.locos[gauge]
+    # the stock is called when the train's ramp slot comes: waiting for a ramp holds no wagons
+    ramp = model.ramp(route.origin)
+    slot = yield from ramp.acquire(who)
     yield from wagon_pool.take(who, wagons)
     yield from loco_pool.take(who, 1)
-    yield from model.ramp(route.origin).use(
-        who, f["shunting_hours"] + wagons * f["load_hours_per_wagon"], event=("load", "loaded"))
+    log.add(env.now, who, "load", ramp.place, "", 0)
+    yield env.timeout(f["shunting_hours"] + wagons * f["load_hours_per_wagon"])
+    log.add(env.now, who, "loaded", ramp.place, "", 0)
+    ramp.release(who, slot)
     outbound_h = 0.0  # nominal running hours on the current gauge, for the empty return
     for leg in route.legs:
         if leg.mode == "rail":
@@ -54,18 +59,24 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
             new_gauge = 1520 if gauge == 1435 else 1435
             terminal = model.terminal(node, method)
             if method == "transload":
-                # drive off onto wagons of the other gauge: both pools matter
+                # drive off onto wagons of the other gauge, called when the terminal's slot comes
+                slot = yield from terminal.acquire(who)
                 yield from model.wagons[new_gauge].take(who, wagons)
                 yield from model.locos[new_gauge].take(who, 1)
-                yield from terminal.use(who, model.router.gauge_change_hours(method, wagons),
-                                        event=("gauge_change", "gauge_changed"))
+                log.add(env.now, who, "gauge_change", terminal.place, "", 0)
+                yield env.timeout(model.router.gauge_change_hours(method, wagons))
+                log.add(env.now, who, "gauge_changed", terminal.place, "", 0)
+                terminal.release(who, slot)
                 wagon_pool.give_back(who, wagons, outbound_h + f["wagon_turnaround_hours"])
                 loco_pool.give_back(who, 1, outbound_h + f["wagon_turnaround_hours"])
                 wagon_pool, loco_pool = model.wagons[new_gauge], model.locos[new_gauge]
             else:  # bogie exchange: same wagons, new bogies, a locomotive of the new gauge
+                slot = yield from terminal.acquire(who)
                 yield from model.locos[new_gauge].take(who, 1)
-                yield from terminal.use(who, model.router.gauge_change_hours(method, wagons),
-                                        event=("gauge_change", "gauge_changed"))
+                log.add(env.now, who, "gauge_change", terminal.place, "", 0)
+                yield env.timeout(model.router.gauge_change_hours(method, wagons))
+                log.add(env.now, who, "gauge_changed", terminal.place, "", 0)
+                terminal.release(who, slot)
                 loco_pool.give_back(who, 1, outbound_h + f["wagon_turnaround_hours"])
                 loco_pool = model.locos[new_gauge]
             model.committed[node] -= 1

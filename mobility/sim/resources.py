@@ -26,6 +26,12 @@ class Who:
     troops: int
     vehicles: int
     priority: int
+    rank: float = 0.0  # dispatch order within a priority: the unit's place in the force list
+
+    @property
+    def key(self) -> tuple[int, float]:
+        """Queue key at a server: unit priority first, then the unit's rank (keeps a unit's trains together)."""
+        return (self.priority, self.rank)
 
 
 class Closures:
@@ -64,6 +70,32 @@ class Server:
         self.close_targets = close_targets or (place,)
         self.use_priority = use_priority
 
+    def _key(self, who: Who) -> tuple[int, float]:
+        return who.key if self.use_priority else (0, 0.0)
+
+    def acquire(self, who: Who) -> Generator[Any, Any, simpy.resources.resource.Request]:
+        """Wait for a server (and for the place to reopen) and keep it until :meth:`release`."""
+        self.log.add(self.env.now, who, "request", self.place, self.rid, 1)
+        req = self.res.request(priority=self._key(who))
+        yield from self._seize(who, req)
+        return req
+
+    def release(self, who: Who, req: simpy.resources.resource.Request) -> None:
+        """Give back a server taken with :meth:`acquire`."""
+        self.log.add(self.env.now, who, "release", self.place, self.rid, 1)
+        self.res.release(req)
+
+    def release_after(self, who: Who, req: simpy.resources.resource.Request, hold_h: float,
+                      until: simpy.Event | None = None) -> None:
+        """Release ``req`` once ``hold_h`` hours have passed and ``until`` (if given) has fired."""
+        def _later() -> Generator[Any, Any, None]:
+            if hold_h > 0:
+                yield self.env.timeout(hold_h)
+            if until is not None:
+                yield until
+            self.release(who, req)
+        self.env.process(_later())
+
     def _seize(self, who: Who, req: simpy.resources.resource.Request) -> Generator[Any, Any, None]:
         """Wait for ``req`` to be granted and the place to be open; log the acquire."""
         yield req
@@ -78,7 +110,7 @@ class Server:
         """Wait for a server (and for the place to reopen), hold it ``hold_h`` hours, release."""
         env, log = self.env, self.log
         log.add(env.now, who, "request", self.place, self.rid, 1)
-        with self.res.request(priority=who.priority if self.use_priority else 0) as req:
+        with self.res.request(priority=self._key(who)) as req:
             yield from self._seize(who, req)
             if event:
                 log.add(env.now, who, event[0], self.place, "", 0)
@@ -93,7 +125,7 @@ class Server:
         while the caller goes on at once: a headway slot on a track, road space behind a column."""
         env, log = self.env, self.log
         log.add(env.now, who, "request", self.place, self.rid, 1)
-        req = self.res.request(priority=who.priority if self.use_priority else 0)
+        req = self.res.request(priority=self._key(who))
         yield from self._seize(who, req)
 
         def _release(_event: Any) -> None:
