@@ -15,7 +15,8 @@ from mobility.simulation import simulate
 def baseline_run(baseline_dict):
     d = copy.deepcopy(baseline_dict)
     d["horizon_days"] = 60
-    d["forces"] = [f for f in d["forces"] if f.get("mode", "auto") != "road" and f["ready_day"] < 30]
+    d["forces"] = [f for f in d["forces"] if f.get("mode", "auto") != "road" and not f.get("in_place")
+                   and f.get("ready_day", 0) < 30]
     return simulate(parse_scenario(d), check=True)
 
 
