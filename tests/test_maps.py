@@ -7,6 +7,8 @@ simulation results.
 
 from __future__ import annotations
 
+import html
+
 import math
 import os
 import re
@@ -26,6 +28,10 @@ RAIL_SECTION = "rail:suwalki-trakiszki:1435"
 ROAD_SECTION = "road:suwalki-budzisko"
 VENDORED_BLOCK = re.compile(
     r"<(script|style)\b[^>]*data-vendored[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE
+)
+# a citation's link (<a href=... target=_blank>) is followed only when clicked: the page never loads it
+CITATION_LINK = re.compile(
+    r'(?:<|\\u003c)a href=\\?"[^"]*?\\?" target=\\?"_blank\\?" rel=\\?"noopener noreferrer\\?"'
 )
 URL_ATTR = re.compile(
     r"\b(?:src|href)\s*=\s*\\?[\"']?\s*((?:https?:)?//[^\"'\s>\\]*)", re.IGNORECASE
@@ -113,8 +119,8 @@ def page(network, tmp_path_factory) -> str:
 
 
 def online_urls(page: str) -> list[str]:
-    """http(s) or protocol-relative URLs in src=/href= anywhere outside the vendored libraries."""
-    return URL_ATTR.findall(VENDORED_BLOCK.sub("", page))
+    """http(s) or protocol-relative URLs in src=/href= outside the vendored libraries and citation links."""
+    return URL_ATTR.findall(CITATION_LINK.sub("", VENDORED_BLOCK.sub("", page)))
 
 
 def test_synthetic_sections_exist(network):
@@ -163,7 +169,7 @@ def test_layers_legend_title_attribution(page, network):
     assert "under construction in 2026" in page  # Rail Baltica status from the all-years data
     assert "OpenStreetMap contributors" in page and "ODbL" in page
     assert "addAttribution(" in page and "Natural Earth" in page
-    assert "MLC unknown (not guessed)" in page
+    assert "MLC not published" in page
     assert "short by 100" in page and "met D+2<" in page  # tier table
     assert 'short by 200</span> · <span class="mob-late">met D+75' in page  # met after its day
 
@@ -272,3 +278,25 @@ def test_empty_outputs_do_not_break_the_map(network, tmp_path):
     maps.add_playback(m, network, empty)
     page = maps.save_map(m, tmp_path / "e.html").read_text(encoding="utf-8")
     assert '"Flows"' in page and '"Playback"' in page
+
+
+def _decoded(page: str) -> str:
+    """The page's text as a reader sees it: JSON escapes of the GeoJSON and HTML entities undone."""
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page).replace('\\"', '"')
+    return html.unescape(text)
+
+
+def test_popups_speak_plain_words_and_cite_in_full(page):
+    text = _decoded(page)
+    # no developer text: no factor arithmetic, no script names, no "unknown (not guessed)"
+    for dev in ("check.py", "straight line x 1.15", "not guessed", "Status (data)", "highway=", "tracks unknown"):
+        assert dev not in text, dev
+    assert "estimated: straight-line distance between the ends × 1.15" in text
+    assert "schematic: a straight line between its ends, not the real route" in text
+    # a key cited by a road row comes with its full citation from mobility/data/sources.csv
+    from mobility.sources import lookup
+
+    assert "<b>R48</b> " + lookup("R48").citation in text
+    # links read as addresses, not percent codes
+    assert ">sagapedia.com/ro/Marijampolė</a>" in text and ">sagapedia.com/ro/Marijampol%C4%97<" not in text
+    assert "background knowledge" in text  # the BK tag in words

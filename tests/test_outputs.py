@@ -193,12 +193,16 @@ class _Tables(HTMLParser):
         self._cell: list[str] | None = None
         self._value: str | None = None
         self.links: list[str] = []
+        self.citations: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         for k in ("src", "href"):
             if k in a:
-                self.links.append(a[k])
+                if tag == "a" and a.get("target") == "_blank":  # a citation's link: opened on click, never loaded
+                    self.citations.append(a[k])
+                else:
+                    self.links.append(a[k])
         if tag == "table":
             self._id = a.get("id")
             self.tables[self._id] = []
@@ -233,6 +237,7 @@ def _parsed(page: str) -> _Tables:
 def test_report_is_self_contained(report):
     p = _parsed(report)
     assert not [x for x in p.links if re.match(r"\s*(https?:)?//", x, re.I)]
+    assert p.citations and all(x.startswith(("https://", "http://")) for x in p.citations)
     assert not re.search(r"<(script|link|iframe)\b", report, re.I)
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", report, re.I)
     images = [x for x in p.links if x.startswith("data:image/png;base64,")]
@@ -261,8 +266,11 @@ def test_report_lists_factor_sources_and_overrides(report, result):
     factors = {cells[0][0]: cells for cells in p.tables["factors"][1:]}
     defaults = Factors.defaults().table().set_index("key")
     assert set(factors) == set(defaults.index)
+    from mobility.briefing.citations import field_html
+
     for key, cells in factors.items():
-        assert cells[3][0] == defaults.loc[key, "source"]
+        shown = re.sub(r"<[^>]+>", "", field_html(defaults.loc[key, "source"]))
+        assert cells[3][0] == html.unescape(shown)
         assert cells[4][0] == defaults.loc[key, "tag"]
     assert float(factors["shunting_hours"][1][1]) == 1.5
     assert "set by the scenario (default 1)" in factors["shunting_hours"][5][0]
@@ -445,3 +453,19 @@ def test_units_not_closed_by_the_horizon_are_shown(tmp_path):
     assert "D+180 tier after the run's end (D+20)" in _texts(closure_chart(r))
     late = _parsed(report_html(r)).tables["late-units"][1:]
     assert {row[0][0] for row in late if row[3][0] == "not closed"} == set(open_units)
+
+
+def test_report_cites_every_source_in_full(result):
+    import re
+
+    from mobility.briefing.report import report_html
+    from mobility.sources import lookup
+
+    page = report_html(result)
+    links = set(re.findall(r'href="#(src-[^"]+)"', page))
+    targets = set(re.findall(r'id="(src-[^"]+)"', page))
+    assert links and links <= targets, f"source links without an entry: {sorted(links - targets)}"
+    factor_sources = " ".join(result.factors.table()["source"])
+    key = next(k for k in ("R107", "R108", "C22") if k in factor_sources)
+    assert f'<li id="src-{key}"><b>{key}</b> ' in page
+    assert lookup(key).citation.split("*")[0].replace('"', "&quot;") in page

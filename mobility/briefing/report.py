@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mobility import __version__
+from mobility.briefing.citations import citations_html, field_html
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -335,13 +336,29 @@ def _factors(result: Any) -> str:
             cls = "challenge"
         rows.append(f'<tr class="{cls}">' + "".join([
             f"<td><code>{esc(key)}</code></td>", _cell(f"{r['value']:g}", raw=r["value"]), _cell(r["unit"]),
-            _cell(source), f'<td><span class="tag tag-{esc(tag)}" title="{esc(TAG_WORDS.get(tag, tag))}">'
+            f"<td>{field_html(source, anchors=True)}</td>",
+            f'<td><span class="tag tag-{esc(tag)}" title="{esc(TAG_WORDS.get(tag, tag))}">'
             f"{esc(tag)}</span></td>", _cell(note)]) + "</tr>")
     head = ["Factor", "Value", "Unit", "Source", "Tag", "Note"]
     legend = "; ".join(f"{k} = {v}" for k, v in TAG_WORDS.items() if k != "scenario")
     return (f'<p class=intro>Tags: {esc(legend)}. Rows shaded amber are estimates, background knowledge or '
             "assumptions to challenge; rows in blue were changed for this run.</p>"
             + _table(head, rows, table_id="factors", numeric=(1,)) + _unit_types(result))
+
+
+def _cited_texts(result: Any) -> list[Any]:
+    """Every text of this report that may cite a source key: factors, unit types, the requirement."""
+    from mobility.factors import Factors
+
+    sc = result.scenario
+    cat = sc.catalogue()
+    req = getattr(result, "requirement", None)
+    return [*Factors.defaults().table()["source"], *(cat[f.type].source for f in sc.forces),
+            getattr(req, "source", None), getattr(req, "share_source", None)]
+
+
+def _sources(result: Any) -> str:
+    return citations_html(*_cited_texts(result), anchors=True) or "<p>No source keys cited.</p>"
 
 
 def _unit_types(result: Any) -> str:
@@ -355,7 +372,7 @@ def _unit_types(result: Any) -> str:
         rows.append(f'<tr class="{cls}">' + "".join([
             _cell(t.name), _cell(_int(t.personnel), raw=t.personnel), _cell(_int(t.tracked), raw=t.tracked),
             _cell(_int(t.wheeled), raw=t.wheeled), _cell(_int(t.trailers), raw=t.trailers),
-            _cell(_int(t.containers), raw=t.containers), _cell(t.source),
+            _cell(_int(t.containers), raw=t.containers), f"<td>{field_html(t.source, anchors=True)}</td>",
             f'<td><span class="tag tag-{esc(t.tag)}">{esc(t.tag)}</span></td>']) + "</tr>")
     head = ["Unit type", "Troops", "Tracked", "Wheeled", "Trailers", "Containers", "Source", "Tag"]
     return "<h3>Unit types in the force list</h3>" + _table(head, rows, table_id="unit-types",
@@ -414,7 +431,8 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd
                 f"and playback ({esc(map_href)}, same folder)</a></p>")
     nav = ("<nav>" + "".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t in (
         ("summary", "Summary"), ("tier-table", "Tiers"), ("charts", "Charts"), ("bottlenecks", "Bottlenecks"),
-        ("late", "Late units"), ("scenario", "Scenario"), ("assumptions", "Assumptions"))) + "</nav>")
+        ("late", "Late units"), ("scenario", "Scenario"), ("assumptions", "Assumptions"),
+        ("sources", "Sources"))) + "</nav>")
     parts = [
         f"<header><h1>{esc(sc.name)}: forces through the Suwałki corridor</h1>",
         f'<p class="lead">{esc(sc.description)}</p>' if sc.description else "",
@@ -438,6 +456,8 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd
         _section("Scenario: policies, pools and forces", _policies(result) + "<h3>Force list</h3>"
                  + _forces(result), sid="scenario"),
         _section("Assumptions: planning factors and their sources", _factors(result), sid="assumptions"),
+        _section("Sources", _sources(result), sid="sources",
+                 intro="Every source this report cites, in full (keys as in the tables above)."),
         f"<footer>{map_link}<p>{esc(result.network.attribution)}. Written by mobility {esc(__version__)}; "
         f"seed {esc(result.seed)}. Same scenario and seed give the same run.</p></footer>",
     ]

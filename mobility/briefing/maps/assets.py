@@ -60,6 +60,9 @@ CSS = """
 .mob-popup td { padding: 1px 6px 1px 0; vertical-align: top; }
 .mob-popup td:first-child { color: #555; white-space: nowrap; }
 .mob-popup ul { margin: 2px 0; padding-left: 16px; }
+.mob-popup { max-width: 420px; }
+.mob-cites { font-size: 0.9em; color: #333; }
+.mob-cites li { margin-bottom: 2px; }
 .leaflet-tooltip.mob-label { background: rgba(255,255,255,0.82); border: none; box-shadow: none;
   padding: 0 3px; font-size: 11.5px; font-weight: bold; color: #222; }
 .leaflet-tooltip.mob-label::before { display: none; }

@@ -9,6 +9,7 @@ from typing import Any
 
 import folium
 
+from mobility.briefing.citations import citations_html, field_html, tag_words
 from mobility.briefing.maps.assets import BASEMAP_ATTRIBUTION, _Raw, _Script
 from mobility.briefing.maps.base import (
     _bounds,
@@ -34,7 +35,7 @@ from mobility.briefing.maps.style import (
     RB_DASH,
     ROAD_STYLE,
 )
-from mobility.briefing.maps.text import _esc, _js_json, _rows
+from mobility.briefing.maps.text import Html, _esc, _js_json, _rows
 from mobility.network.model import Network
 
 
@@ -157,46 +158,74 @@ def _layout(network: Network) -> list[_Line]:
 
 
 def _km(d: dict[str, Any]) -> str:
+    """The length in words, saying how it is known (published, measured, or estimated)."""
     length = d.get("length")
     if length is None:
         return ""
-    src = d.get("length_source") or ""
-    return f"{length / 1000:,.0f} km" + (f" ({src})" if src else "")
+    km = length / 1000
+    src = str(d.get("length_source") or "")
+    if src.startswith("schematic"):
+        factor = re.search(r"x\s*([\d.]+)", src)
+        how = f" × {factor.group(1)}" if factor else ""
+        return f"about {km:,.0f} km (estimated: straight-line distance between the ends{how})"
+    if src.startswith("geometry"):
+        return f"{km:,.0f} km (measured along the mapped line)"
+    if src == "published":
+        return f"{km:,.0f} km (published)"
+    return f"{km:,.0f} km"
+
+
+def _drawn_as(ln: _Line) -> str:
+    """How the line on the map relates to the real route."""
+    if ln.schematic:
+        return "schematic: a straight line between its ends, not the real route"
+    gs = str(ln.attrs.get("geometry_source") or "")
+    return "the real route" + (f" ({field_html(gs)})" if gs else "")
+
+
+def _source_rows(d: dict[str, Any], *extra: object) -> list[tuple[str, Any]]:
+    """Source, confidence and the full citations of every key cited in them."""
+    cites = citations_html(d.get("source"), *extra)
+    return [
+        ("Source", Html(field_html(d.get("source")))),
+        ("Confidence", tag_words(d.get("confidence"))),
+        ("Cited", Html(cites) if cites else None),
+    ]
 
 
 def _rail_text(ln: _Line, year: int | None) -> tuple[str, str]:
     d = ln.attrs
-    gauge = str(d.get("gauge") or "?")
+    gauge = str(d.get("gauge") or "")
     tracks = d.get("tracks")
     track_txt = {1: "single track", 2: "double track"}.get(
-        tracks, f"{tracks} tracks" if tracks else "tracks unknown"
+        tracks, f"{tracks} tracks" if tracks else "number of tracks not published"
     )
     elec = {True: "electrified", False: "not electrified"}.get(
-        d.get("electrified"), "electrification unknown"
+        d.get("electrified"), "electrification not published"
     )
-    speed = f"{d['maxspeed']:.0f} km/h" if d.get("maxspeed") else "speed unknown"
+    speed = f"{d['maxspeed']:.0f} km/h" if d.get("maxspeed") else "line speed not published"
     status = _rb_status(d, year) if d.get("rail_baltica") or ln.mode == "rb-future" else None
     head = "Rail Baltica · " if d.get("rail_baltica") else ""
+    gauge_txt = f"{gauge} mm gauge" if gauge else "gauge not published"
     lines = [
         f"<b>{_esc(d.get('name') or ln.section)}</b>",
-        f"{head}gauge {_esc(gauge)} mm · {track_txt} · {elec} · {speed}",
+        f"{head}{_esc(gauge_txt)} · {track_txt} · {elec} · {speed}",
         _esc(_km(d)),
     ]
     if status and status != "open":
         lines.append(
-            f"<b>{'under construction' if status == 'construction' else 'planned'}</b>, opens {_esc(d.get('opens') or '?')}"
+            f"<b>{'under construction' if status == 'construction' else 'planned'}</b>, opens {_esc(d.get('opens') or 'at a date not published')}"
             + (f" – not usable in {year}" if year else "")
         )
     return _texts(
         ln,
         lines,
         [
-            ("Section", ln.section),
             ("Name", d.get("name")),
             ("Line", d.get("line")),
-            ("Gauge", f"{gauge} mm"),
-            ("Tracks", tracks if tracks is not None else "unknown"),
-            ("Electrified", {True: "yes", False: "no"}.get(d.get("electrified"), "unknown")),
+            ("Gauge", gauge_txt),
+            ("Tracks", track_txt),
+            ("Electrified", {True: "yes", False: "no"}.get(d.get("electrified"), "not published")),
             ("Line speed", speed),
             ("Trains per day", d.get("trains_per_day")),
             (
@@ -206,11 +235,11 @@ def _rail_text(ln: _Line, year: int | None) -> tuple[str, str]:
             ("Length", _km(d)),
             ("Opens", d.get("opens")),
             ("Closes", d.get("closes")),
-            ("Status (data)", d.get("status")),
-            ("Geometry", d.get("geometry_source")),
-            ("Source", d.get("source")),
-            ("Confidence", d.get("confidence")),
-            ("Note", "from the embedded all-years data" if d.get("_from_embedded") else None),
+            ("Status", d.get("status")),
+            ("Drawn as", Html(_drawn_as(ln))),
+            *_source_rows(d),
+            ("Note", "shown from the all-years data: not part of this year's network" if d.get("_from_embedded") else None),
+            ("Section id", ln.section),
         ],
     )
 
@@ -218,7 +247,7 @@ def _rail_text(ln: _Line, year: int | None) -> tuple[str, str]:
 def _texts(ln: _Line, lines: list[str], rows: list[tuple[str, Any]]) -> tuple[str, str]:
     """Tooltip (summary lines, schematic flag) and popup (a table of ``rows``) of a drawn section."""
     if ln.schematic:
-        lines.append("<i>schematic line (straight between nodes)</i>")
+        lines.append("<i>drawn schematically (straight line, not the real route)</i>")
     return "<br>".join(x for x in lines if x), '<div class="mob-popup">' + _rows(rows) + "</div>"
 
 
@@ -228,11 +257,11 @@ def _road_text(ln: _Line) -> tuple[str, str]:
     label = ROAD_STYLE.get(hw, ("", 0, hw))[2]
     ref = d.get("ref") or ""
     mlc = d.get("mlc")
-    mlc_txt = f"MLC {mlc:.0f}" if mlc is not None else "MLC unknown (not guessed)"
+    mlc_txt = f"MLC {mlc:.0f}" if mlc is not None else "MLC not published"
     mw = d.get("maxweight")
-    mw_txt = f"max weight {mw:.0f} t" if mw is not None else "no weight limit known"
-    lanes = f"{d['lanes']} lanes/direction" if d.get("lanes") else "lanes unknown"
-    speed = f"{d['maxspeed']:.0f} km/h" if d.get("maxspeed") else "speed unknown"
+    mw_txt = f"max weight {mw:.0f} t" if mw is not None else "no weight limit published"
+    lanes = f"{d['lanes']} lanes each way" if d.get("lanes") else "lanes not published"
+    speed = f"{d['maxspeed']:.0f} km/h" if d.get("maxspeed") else "speed limit not published"
     lines = [
         f"<b>{_esc(ref + ' ' if ref else '')}{_esc(d.get('name') or ln.section)}</b>",
         f"{_esc(label)} · {lanes} · {speed}",
@@ -242,27 +271,24 @@ def _road_text(ln: _Line) -> tuple[str, str]:
     ]
     if d.get("border_crossing"):
         lines.append("crosses a border")
+    mw_src = d.get("maxweight_source")
     return _texts(
         ln,
         lines,
         [
-            ("Section", ln.section),
             ("Road", f"{ref} {d.get('name') or ''}".strip()),
-            ("Class", f"{label} (highway={hw})"),
-            ("Lanes", d.get("lanes")),
+            ("Class", label),
+            ("Lanes", lanes),
             ("Speed", speed),
             ("MLC", mlc_txt),
-            (
-                "Max weight",
-                mw_txt + (f" ({d['maxweight_source']})" if d.get("maxweight_source") else ""),
-            ),
+            ("Max weight", Html(_esc(mw_txt) + (f" ({field_html(mw_src)})" if mw_src else ""))),
             ("Bridge", "yes" if d.get("bridge") else None),
             ("Length", _km(d)),
             ("Opens", d.get("opens")),
             ("Closes", d.get("closes")),
-            ("Geometry", d.get("geometry_source")),
-            ("Source", d.get("source")),
-            ("Confidence", d.get("confidence")),
+            ("Drawn as", Html(_drawn_as(ln))),
+            *_source_rows(d, mw_src),
+            ("Section id", ln.section),
         ],
     )
 
@@ -305,9 +331,10 @@ def _node_popup(network: Network, node: str, group: str) -> tuple[str, str]:
             bits.append(f"rate: {t.rate}")
         if t.opens:
             bits.append(f"opens {t.opens}")
+        text = _esc(" – ".join(str(b) for b in bits))
         if t.source:
-            bits.append(f"source: {t.source}")
-        items.append("<li>" + _esc(" – ".join(str(b) for b in bits)) + "</li>")
+            text += f" – source: {field_html(t.source)}"
+        items.append("<li>" + text + "</li>")
     gauges = network.gauges_at(node)
     body = [head]
     if gauges:
@@ -317,10 +344,13 @@ def _node_popup(network: Network, node: str, group: str) -> tuple[str, str]:
     src = d.get("source")
     if src:
         body.append(
-            f"Position source: {_esc(src)}"
-            + (f" (confidence {_esc(d.get('confidence'))})" if d.get("confidence") else "")
+            f"Position from: {field_html(src)}"
+            + (f" ({_esc(tag_words(d.get('confidence')))})" if d.get("confidence") else "")
         )
-    body.append(f"<span style='color:#888'>id {_esc(node)}</span>")
+    cites = citations_html(src, *(t.source for t in terms))
+    if cites:
+        body.append(cites)
+    body.append(f"<span style='color:#666'>id for scenario files: {_esc(node)}</span>")
     tooltip = head + (f"<br>{len(terms)} terminal(s)" if terms else "")
     return tooltip, '<div class="mob-popup">' + "".join(f"<div>{b}</div>" for b in body) + "</div>"
 

@@ -49,13 +49,18 @@ def _fmt_num(value: Any, digits: int = 1) -> str:
     return f"{float(value):,.{digits}f}"
 
 
+class Html(str):
+    """Text that is already HTML (built from escaped data): :func:`_rows` keeps it as is."""
+
+
 def _rows(pairs: Iterable[tuple[str, Any]]) -> str:
-    """Two-column table; labels are ours, values are data (escaped here)."""
+    """Two-column table; labels are ours, values are data (escaped here unless :class:`Html`)."""
     out = []
     for label, value in pairs:
         if value is None or value == "":
             continue
-        out.append(f"<tr><td>{_esc(label)}</td><td>{_esc(value)}</td></tr>")
+        cell = value if isinstance(value, Html) else _esc(value)
+        out.append(f"<tr><td>{_esc(label)}</td><td>{cell}</td></tr>")
     return "<table>" + "".join(out) + "</table>"
 
 
