@@ -260,7 +260,8 @@ def test_uncertain_delays_follow_the_mover_not_the_event_order(baseline_dict):
     d["uncertainties"] = [{"factor": "section_delay_hours", "distribution": "uniform", "low": 0, "high": 2}]
     a = simulate(parse_scenario(d), seed=3)
     d2 = copy.deepcopy(d)
-    d2["resources"] = {**d2.get("resources", {}), "wagons_1435": 2000}  # changes the order of events
+    d2["infrastructure"] = {"terminals": [{"node": "warszawa_wsch", "method": "ramp", "ramps": 3},
+                                          {"node": "bialystok", "method": "ramp", "ramps": 3}]}  # changes the order of events
     b = simulate(parse_scenario(d2), seed=3)
 
     def run_times(res):
