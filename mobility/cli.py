@@ -71,8 +71,11 @@ def _fmt_units(units, n: int = 5) -> str:  # noqa: ANN001
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from mobility.scenario import load_scenario
+    from mobility.simulation import preflight
 
     sc = load_scenario(args.scenario)
+    _warn(sc)
+    preflight(sc, max_movers=args.max_movers)
     print(f"{args.scenario}: valid ({len(sc.forces)} force lines, {sc.total_troops():,} troops, "
           f"network {sc.network} {sc.year})")
     return 0
@@ -85,12 +88,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.scenario)
     out = Path(args.out) if args.out else default_out(sc.name, args.scenario)
     check_target(out)  # refuse a folder that is not an earlier run before any work
+    _warn(sc)
     if getattr(args, "replications", 1) and args.replications > 1:
         from mobility.analysis.experiments.commands import run_replications_cli
 
         return run_replications_cli(sc, args, out)
     with progress_bar(f"simulating {sc.name}") as tick:
-        result = simulate(sc, seed=args.seed, progress=tick, check=args.check)
+        result = simulate(sc, seed=args.seed, progress=tick, check=args.check, max_movers=args.max_movers,
+                          max_events=args.max_events)
     summary = result.summary()
     with atomic_dir(out) as tmp:
         result.events.to_parquet(tmp / "events.parquet", index=False)
@@ -144,6 +149,25 @@ def cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(text: str) -> int:
+    from mobility.scenario import MAX_SEED
+
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= n <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{n} is outside 0 to {MAX_SEED} (2**64 - 1)")
+    return n
+
+
+def _warn(sc) -> None:  # noqa: ANN001
+    from mobility.scenario import scenario_warnings
+
+    for line in scenario_warnings(sc):
+        print(f"mobility: warning: {line}", file=sys.stderr)
+
+
 def _positive(text: str) -> int:
     try:
         n = int(text)
@@ -154,6 +178,16 @@ def _positive(text: str) -> int:
     return n
 
 
+def _limits(p: argparse.ArgumentParser, *, events: bool = True) -> None:
+    from mobility.sim.engine import MAX_EVENTS, MAX_MOVERS
+
+    p.add_argument("--max-movers", type=_positive, default=MAX_MOVERS, metavar="N",
+                   help=f"stop before a run that needs more than N trains and march units (default {MAX_MOVERS:,})")
+    if events:
+        p.add_argument("--max-events", type=_positive, default=MAX_EVENTS, metavar="N",
+                       help=f"stop a run that logs more than N events (default {MAX_EVENTS:,})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mobility", description="Military mobility through the Suwałki corridor: simulate, map, compare.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -161,15 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario and write events.parquet, closure.csv, summary.json")
     r.add_argument("scenario")
     r.add_argument("--out", help="output folder (default runs/<scenario name>)")
-    r.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    r.add_argument("--seed", type=_seed, default=None, help="seed (default: the scenario's)")
     r.add_argument("--check", action="store_true", help="check invariants: capacity and troop conservation")
     r.add_argument("--replications", type=_positive, default=1, help="run N replications and report bands")
     r.add_argument("--workers", type=int, default=None, help="local Dask workers for replications")
     r.add_argument("--no-map", action="store_true", help="skip the map, charts and report")
+    _limits(r)
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check a scenario file without running it")
     v.add_argument("scenario")
+    _limits(v, events=False)
     v.set_defaults(func=cmd_validate)
 
     n = sub.add_parser("network", help="describe the network or write it as a GeoPackage")
@@ -229,7 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mobility: invariant broken: {exc}", file=sys.stderr)
         return 1
     except MobilityError as exc:
-        print(f"mobility: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [type(exc).__name__]:  # one line per problem
+            print(f"mobility: {line}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as exc:
         return interrupted_exit(exc)

@@ -26,5 +26,9 @@ class NoRouteError(MobilityError):
     """No feasible route exists for a mover; the message says where and why, in one sentence."""
 
 
+class WorkLimitError(MobilityError):
+    """A run would exceed its work limit (movers, events); the message states the figure and the limit."""
+
+
 class InvariantError(MobilityError):
     """A simulation result broke an invariant (capacity exceeded, troops not conserved)."""

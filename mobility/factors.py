@@ -126,6 +126,47 @@ MAY_BE_ZERO = frozenset({
     "rsom_days_heavy", "rsom_days_light", "rsom_days_other",
 })
 
+#: Factors counted in whole numbers (ramps, lanes, vehicles per march unit).
+WHOLE = frozenset({"default_ramps", "transload_ramp_pairs_default", "march_unit_vehicles", "border_lanes"})
+#: How far an override may stray from the table value, either way (a plausibility bound, an assumption:
+#: a factor 100 times off its source is a typing error, and bounded factors keep a run's work bounded).
+SPAN = 100.0
+
+
+def factor_range(key: str) -> tuple[float, float]:
+    """The accepted range of factor ``key``: the table value divided and multiplied by :data:`SPAN`."""
+    v = float(next(f.value for f in _TABLE if f.key == key))
+    return (0.0 if key in MAY_BE_ZERO else v / SPAN), v * SPAN
+
+
+def factor_problems(overrides: Mapping[str, object]) -> list[str]:
+    """Every problem of a factor override mapping, one line each (``factors.KEY: ...; fix``)."""
+    import math
+
+    known = {f.key: f for f in _TABLE}
+    out = []
+    for key, value in overrides.items():
+        if key not in known:
+            out.append(f"factors.{key}: unknown planning factor; known factors are {', '.join(sorted(known))}")
+            continue
+        unit = known[key].unit
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            out.append(f"factors.{key}: {value!r} is not a number; give a number in {unit}")
+            continue
+        if not math.isfinite(value):
+            out.append(f"factors.{key}: {value} is not a finite number; give a number in {unit}")
+            continue
+        lo, hi = factor_range(key)
+        if value < 0 or (value == 0 and key not in MAY_BE_ZERO):
+            need = "zero or more" if key in MAY_BE_ZERO else "more than zero"
+            out.append(f"factors.{key}: {value:g} is not allowed; give a value {need} ({unit})")
+        elif not lo <= value <= hi:
+            out.append(f"factors.{key}: {value:g} is outside the accepted range {lo:g} to {hi:g} {unit} "
+                       f"({SPAN:g} times the table value {known[key].value:g} either way); check the value")
+        elif key in WHOLE and value != int(value):
+            out.append(f"factors.{key}: {value:g} is not a whole number of {unit}; give a whole number")
+    return out
+
 
 class Factors(Mapping[str, float]):
     """The factor table with a scenario's overrides applied.
@@ -138,19 +179,10 @@ class Factors(Mapping[str, float]):
         self._base = {f.key: f for f in _TABLE}
         self._values = {f.key: float(f.value) for f in _TABLE}
         self._overridden: dict[str, float] = {}
+        problems = factor_problems(overrides or {})
+        if problems:
+            raise ScenarioError("\n".join(problems))
         for key, value in (overrides or {}).items():
-            if key not in self._base:
-                raise ScenarioError(
-                    f"factors.{key}: unknown planning factor; known factors are "
-                    f"{', '.join(sorted(self._base))}"
-                )
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise ScenarioError(f"factors.{key}: {value!r} is not a number; give a number in "
-                                    f"{self._base[key].unit}")
-            if value < 0 or (value == 0 and key not in MAY_BE_ZERO):
-                need = "zero or more" if key in MAY_BE_ZERO else "more than zero"
-                raise ScenarioError(f"factors.{key}: {value:g} is not allowed; give a value {need} "
-                                    f"({self._base[key].unit})")
             self._values[key] = float(value)
             self._overridden[key] = float(value)
 

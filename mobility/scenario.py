@@ -10,34 +10,69 @@ seed. See ``scenarios/baseline.yaml`` for a commented example.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_serializer,
+    model_validator,
+)
 
 from mobility.errors import NetworkError, ScenarioError
 from mobility.forces import CATALOGUE, UnitType
+from mobility.network.model import SECTION_ATTRIBUTES
 from mobility.requirement import PlanRequirement
 from mobility.sim.threats import Threat, check_targets, resolve_threats
 
+# -- limits: each is named in the error that enforces it ----------------------------------
+MAX_UNITS_PER_LINE = 200
+"""Units one force line may expand to (``count``)."""
+MAX_UNITS = 2_000
+"""Units a scenario may hold in all; a division slice is ~10-20 units."""
+MAX_VEHICLES = 10_000
+"""Tracked, wheeled, trailers or containers of one unit type (an ABCT has ~1,400 vehicles)."""
+MAX_PERSONNEL = 100_000
+"""Personnel of one unit type."""
+MAX_DAY = 3_650
+"""Largest day number (ready days, disruption days, tiers): ten years."""
+MAX_SEED = 2**64 - 1
+"""Largest seed (numpy SeedSequence takes non-negative integers)."""
+MAX_ID = 100
+"""Longest id (units, sections, nodes) in characters."""
+MAX_PROBLEMS = 20
+"""Problems listed for one file before the list is cut."""
+MAX_DEPTH = 20
+"""Deepest nesting of a scenario file (the schema needs 5)."""
+MAX_NODES = 200_000
+"""YAML values in a file, counting every use of an alias (refuses alias bombs)."""
+
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_max_length=10_000)
 
 
 class ForceEntry(_Strict):
     """One line of the force list: ``count`` units of ``type``."""
 
-    id: str = Field(description="unit id; with count > 1 the units are id-1, id-2, ...")
-    type: str = Field(description="unit type key from the catalogue (mobility.forces.CATALOGUE)")
-    count: int = Field(1, ge=1)
-    ready_day: float = Field(0.0, ge=0, description="day after D the unit is ready to move")
-    origin: str
-    destination: str
+    id: Id = Field(description="unit id; with count > 1 the units are id-1, id-2, ...")
+    type: Id = Field(description="unit type key from the catalogue (mobility.forces.CATALOGUE)")
+    count: int = Field(1, ge=1, le=MAX_UNITS_PER_LINE)
+    ready_day: float = Field(0.0, ge=0, le=MAX_DAY, description="day after D the unit is ready to move")
+    origin: Id
+    destination: Id
     priority: int = Field(3, ge=1, le=9, description="1 = highest")
     mode: Literal["rail", "road", "auto"] = "auto"
-    stagger_days: float = Field(0.0, ge=0, description="ready days of the count units step by this much")
+    stagger_days: float = Field(0.0, ge=0, le=MAX_DAY, description="ready days of the count units step by this much")
     in_place: bool = Field(False, description="already stationed at its destination: closes at its ready day where "
                            "it stands and uses no transport (origin = destination)")
     required_day: float | None = Field(None, ge=0, le=730, allow_inf_nan=False,
@@ -54,8 +89,8 @@ class ForceEntry(_Strict):
 class Tier(_Strict):
     """One NATO Force Model tier: ``troops`` by ``day``."""
 
-    day: int = Field(gt=0)
-    troops: int = Field(gt=0)
+    day: int = Field(gt=0, le=MAX_DAY)
+    troops: int = Field(gt=0, le=10_000_000)
 
 
 class Targets(_Strict):
@@ -66,7 +101,7 @@ class Targets(_Strict):
         description="cumulative: 100k/200k/500k by D+10/30/180; additive: 100k, a further 200k, a further 500k "
         "(100k/300k/800k) [DOMAIN §1]",
     )
-    tiers: tuple[Tier, ...] = (Tier(day=10, troops=100_000), Tier(day=30, troops=200_000), Tier(day=180, troops=500_000))
+    tiers: tuple[Tier, ...] = Field((Tier(day=10, troops=100_000), Tier(day=30, troops=200_000), Tier(day=180, troops=500_000)), min_length=1, max_length=20)
     theatre_share: float = Field(1.0, gt=0, le=1, description="share of the NFM that must pass this corridor")
     share_source: str = Field("assumption", min_length=3, max_length=300,
                               description="source of the share (a source key and what it says) or 'assumption'")
@@ -86,7 +121,7 @@ class Policies(_Strict):
     """Rules the planners set: border clearance, priorities, how tracked vehicles move."""
 
     clearance: Literal["peacetime", "emergency", "custom"] = "emergency"
-    clearance_hours: float | None = Field(None, ge=0, description="lead time with clearance: custom")
+    clearance_hours: float | None = Field(None, ge=0, le=24 * MAX_DAY, description="lead time with clearance: custom")
     convoy_priority: bool = Field(True, description="serve movers at crossings and terminals by unit priority")
     tracked_on: Literal["rail", "het", "tracks"] = Field(
         "rail", description="how tracked vehicles move when a unit goes by road")
@@ -102,48 +137,60 @@ class Policies(_Strict):
 class Resources(_Strict):
     """Pools of stock and vehicles."""
 
-    wagons_1435: int = Field(600, ge=0)
-    wagons_1520: int = Field(600, ge=0)
-    locomotives_1435: int = Field(25, ge=0)
-    locomotives_1520: int = Field(25, ge=0)
-    hets: int = Field(0, ge=0)
-    port_berths: int = Field(2, ge=0, description="military berths per port")
+    wagons_1435: int = Field(600, ge=0, le=100_000)
+    wagons_1520: int = Field(600, ge=0, le=100_000)
+    locomotives_1435: int = Field(25, ge=0, le=10_000)
+    locomotives_1520: int = Field(25, ge=0, le=10_000)
+    hets: int = Field(0, ge=0, le=10_000)
+    port_berths: int = Field(2, ge=0, le=100, description="military berths per port")
 
 
 class TerminalOverride(_Strict):
-    """Set the ramps of a terminal (adds one if the node has none of that method)."""
+    """Set the ramps of a terminal (adds one if the node has none of that method); 0 closes it."""
 
-    node: str
+    node: Id
     method: Literal["transload", "bogie_exchange", "ramp"]
-    ramps: int = Field(ge=0)
+    ramps: int = Field(ge=0, le=100, description="ramps, ramp pairs or machines; 0: none (no loading there)")
+
+
+def _section_field(name: str) -> tuple[Any, Any]:
+    a = SECTION_ATTRIBUTES[name]
+    bounds = {"gt" if not a.low_inclusive else "ge": a.low, "le": a.high}
+    if a.type is int:
+        bounds = {k: int(v) for k, v in bounds.items()}
+    return (a.type | None, Field(None, description=a.unit, **bounds))
+
+
+SectionOverride = create_model(  # the attributes and types of SECTION_ATTRIBUTES (mobility.network.model)
+    "SectionOverride", __config__=ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False),
+    **{name: _section_field(name) for name in SECTION_ATTRIBUTES})
+
+
+def _as_changes(v: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {sec: o.model_dump(exclude_unset=True) if isinstance(o, BaseModel) else dict(o) for sec, o in v.items()}
 
 
 class Infrastructure(_Strict):
     """Infrastructure overrides: terminals and section attributes (e.g. trains_per_day, opens)."""
 
-    terminals: tuple[TerminalOverride, ...] = ()
-    sections: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    terminals: tuple[TerminalOverride, ...] = Field((), max_length=1_000)
+    sections: Annotated[dict[Id, SectionOverride], AfterValidator(_as_changes)] = Field(  # type: ignore[valid-type]
+        default_factory=dict, max_length=10_000,
+        description="section id -> attributes (see mobility.network.model.SECTION_ATTRIBUTES)")
 
-    @field_validator("sections")
-    @classmethod
-    def _known_attrs(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        allowed = {"trains_per_day", "tracks", "maxspeed", "max_train_length_m", "opens", "closes", "mlc",
-                   "maxweight", "lanes"}
-        for sec, attrs in v.items():
-            bad = set(attrs) - allowed
-            if bad:
-                raise ValueError(f"section {sec}: unknown attribute(s) {sorted(bad)}; allowed: {sorted(allowed)}")
-        return v
+    @field_serializer("sections")
+    def _plain_sections(self, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return _as_changes(v)
 
 
 class Disruption(_Strict):
     """A section, node or terminal closed from ``from_day`` to ``to_day``."""
 
-    section: str | None = None
-    node: str | None = None
-    terminal: str | None = Field(None, description="node id of a gauge terminal or ramp")
-    from_day: float = Field(ge=0)
-    to_day: float
+    section: Id | None = None
+    node: Id | None = None
+    terminal: Id | None = Field(None, description="node id of a gauge terminal or ramp")
+    from_day: float = Field(ge=0, le=MAX_DAY)
+    to_day: float = Field(le=MAX_DAY, description="a day after the horizon closes it for the rest of the run")
 
     @model_validator(mode="after")
     def _one_target(self) -> Disruption:
@@ -164,7 +211,7 @@ class Disruption(_Strict):
 class Uncertainty(_Strict):
     """A factor the world decides: sampled per replication, never chosen."""
 
-    factor: str = Field(description="a planning-factor key, or 'section_delay_hours', 'breakdown_probability'")
+    factor: Id = Field(description="a planning-factor key, or 'section_delay_hours', 'breakdown_probability'")
     distribution: Literal["uniform", "triangular", "lognormal"]
     low: float | None = None
     mode: float | None = None
@@ -184,47 +231,56 @@ class Uncertainty(_Strict):
                 raise ValueError("triangular needs low <= mode <= high with low < high")
         elif self.mean is None or self.mean <= 0 or self.sigma is None or self.sigma < 0:
             raise ValueError("lognormal needs mean > 0 and sigma >= 0")
+        elif self.sigma > 5:
+            raise ValueError(f"lognormal sigma {self.sigma:g} is above 5 (a spread of e^5 ~ 150x); give sigma <= 5")
+        if self.factor == "breakdown_probability" and self.scale == "value":
+            if self.distribution == "lognormal":
+                raise ValueError("breakdown_probability is a probability in [0, 1]; use uniform or triangular")
+            if not (0 <= (self.low or 0) and (self.high or 0) <= 1):
+                raise ValueError("breakdown_probability is a probability: give low and high in [0, 1]")
         return self
 
 
 class UnitTypeSpec(_Strict):
     """A unit type defined or overridden by the scenario."""
 
-    name: str
-    personnel: int = Field(ge=0)
-    tracked: int = Field(ge=0)
-    wheeled: int = Field(ge=0)
-    trailers: int = Field(0, ge=0)
-    containers: int = Field(0, ge=0)
+    name: str = Field(max_length=200)
+    personnel: int = Field(ge=0, le=MAX_PERSONNEL)
+    tracked: int = Field(ge=0, le=MAX_VEHICLES)
+    wheeled: int = Field(ge=0, le=MAX_VEHICLES)
+    trailers: int = Field(0, ge=0, le=MAX_VEHICLES)
+    containers: int = Field(0, ge=0, le=MAX_VEHICLES)
     heavy: bool = False
-    source: str = "scenario"
+    source: str = Field("scenario", max_length=1_000)
     brigade_class: Literal["heavy", "light", "other"] = "other"
     brigade_equivalents: float = Field(0.0, ge=0, le=10, allow_inf_nan=False)
-    brigade_source: str = "scenario"
+    brigade_source: str = Field("scenario", max_length=1_000)
 
 
 class Scenario(_Strict):
     """A validated scenario."""
 
-    name: str
+    name: str = Field(max_length=200, description="title of the run; the default output folder is runs/<name> "
+                      "when the name is a slug (lower case, digits, . _ -), else runs/<file stem>")
     description: str = ""
-    network: str = "baltic"
-    year: int = 2026
+    network: Id = "baltic"
+    year: int = Field(2026, ge=1900, le=2200)
     d_day: dt.date = dt.date(2026, 1, 1)
     horizon_days: int = Field(180, gt=0, le=730)
-    seed: int = 0
-    forces: tuple[ForceEntry, ...] = Field(min_length=1)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    forces: tuple[ForceEntry, ...] = Field(min_length=1, max_length=MAX_UNITS)
     targets: Targets = Targets()
     requirement: PlanRequirement | None = Field(
         None, description="a requirement from a plan (troops and brigade equivalents by day) instead of NFM targets")
     policies: Policies = Policies()
     resources: Resources = Resources()
     infrastructure: Infrastructure = Infrastructure()
-    disruptions: tuple[Disruption, ...] = ()
-    factors: dict[str, float] = Field(default_factory=dict)
-    uncertainties: tuple[Uncertainty, ...] = ()
-    unit_types: dict[str, UnitTypeSpec] = Field(default_factory=dict)
-    threats: tuple[Threat, ...] = Field((), description="threat presets (files under scenarios/threats/) or inline")
+    disruptions: tuple[Disruption, ...] = Field((), max_length=10_000)
+    factors: dict[Id, float] = Field(default_factory=dict)
+    uncertainties: tuple[Uncertainty, ...] = Field((), max_length=1_000)
+    unit_types: dict[Id, UnitTypeSpec] = Field(default_factory=dict, max_length=1_000)
+    threats: tuple[Threat, ...] = Field((), max_length=1_000,
+                                        description="threat presets (files under scenarios/threats/) or inline")
     source_file: str | None = Field(None, exclude=True)
 
     def catalogue(self) -> dict[str, UnitType]:
@@ -249,13 +305,19 @@ class Scenario(_Strict):
 
 def error_location(err: dict[str, Any]) -> str:
     """Dotted path of a pydantic error, e.g. ``forces[0].origin``."""
-    parts = []
+    parts: list[str] = []
     for p in err["loc"]:
         if isinstance(p, int):
             parts[-1:] = [f"{parts[-1]}[{p}]"] if parts else [f"[{p}]"]
         else:
-            parts.append(str(p))
+            parts.append(_short(str(p), 60))
     return ".".join(parts) or "(top level)"
+
+
+def _short(text: str, n: int = 60) -> str:
+    """``text`` cut to ``n`` characters, on one line (ids in messages stay readable)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _fix(err: dict[str, Any]) -> str:
@@ -266,76 +328,364 @@ def _fix(err: dict[str, Any]) -> str:
         return "add it"
     if t.startswith("literal_error"):
         return "use one of the allowed values"
+    if t == "finite_number":
+        return "give a finite number (no .nan or .inf)"
+    if t in ("less_than_equal", "less_than", "too_long"):
+        return "stay within the limit"
     return "correct the value"
 
 
+def _message(err: dict[str, Any]) -> str:
+    msg = err["msg"].replace("Value error, ", "")
+    if err["type"] in ("less_than_equal", "less_than") and isinstance(err.get("input"), (int, float)):
+        msg = f"{_short(repr(err['input']), 30)} is above the limit: {msg[0].lower()}{msg[1:]}"
+    return _short(msg, 300)
+
+
+def problems_error(source: str, problems: list[str]) -> ScenarioError:
+    """One :class:`ScenarioError` listing ``problems`` (each one line naming ``source``), cut at MAX_PROBLEMS."""
+    lines = [f"{source}: {p}" for p in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        lines.append(f"{source}: ... and {len(problems) - MAX_PROBLEMS} more problems (only the first "
+                     f"{MAX_PROBLEMS} are listed)")
+    exc = ScenarioError("\n".join(lines))
+    exc.problems = lines  # type: ignore[attr-defined]
+    return exc
+
+
 def parse_scenario(data: Any, *, source: str = "<scenario>") -> Scenario:
-    """Validate a scenario mapping; :class:`ScenarioError` names the source, field and fix."""
+    """Validate a scenario mapping.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem found (up to ``MAX_PROBLEMS``), one line each, naming
+        ``source``, the field and the fix.
+    """
     if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: the file must hold a YAML mapping (name:, forces:, ...); it holds {type(data).__name__}")
+        raise ScenarioError(f"{source}: the file must hold a YAML mapping (name:, forces:, ...); it holds "
+                            f"{type(data).__name__}")
+    check_size(data, source)
     if "threats" in data:  # threat files are read here, so a scenario travels as one mapping
         data = {**data, "threats": resolve_threats(data["threats"], source=source)}
     try:
         sc = Scenario.model_validate({**data, "source_file": source})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = err["msg"].replace("Value error, ", "")
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ScenarioError(f"{source}: {error_location(err)}: {msg}; {_fix(err)}{more}") from None
-    _check_references(sc, source)
+        errs = exc.errors(include_url=False)
+        locs = [tuple(e["loc"]) for e in errs]
+        # a parent's error that only follows from its children's (e.g. "at least 1 item") adds nothing
+        errs = [e for e in errs if not any(len(o) > len(e["loc"]) and o[:len(e["loc"])] == tuple(e["loc"])
+                                           for o in locs)]
+        raise problems_error(source, [f"{error_location(e)}: {_message(e)}; {_fix(e)}" for e in errs]) from None
+    problems = scenario_problems(sc)
+    if problems:
+        raise problems_error(source, problems)
     return sc
 
 
-def _check_references(sc: Scenario, source: str) -> None:
-    from mobility.factors import Factors
-    from mobility.network import load_network
-    from mobility.network.edits import sections
+def check_size(data: Any, source: str) -> None:
+    """:class:`ScenarioError` if ``data`` nests deeper than MAX_DEPTH or holds more than MAX_NODES values.
 
+    Values reached twice through YAML aliases count twice, so an alias bomb
+    stops here, after MAX_NODES steps, instead of exhausting memory later.
+    """
+    budget = MAX_NODES
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        obj, depth = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise ScenarioError(f"{source}: the file holds more than {MAX_NODES:,} values (counting every use of "
+                                "an alias); write the values out or use fewer aliases")
+        if isinstance(obj, dict | list | tuple):
+            if depth > MAX_DEPTH:
+                raise ScenarioError(f"{source}: values nested deeper than {MAX_DEPTH} levels; a scenario needs "
+                                    "at most 5 (see scenarios/baseline.yaml)")
+            items = obj.values() if isinstance(obj, dict) else obj
+            stack.extend((v, depth + 1) for v in items)
+            if isinstance(obj, dict):
+                stack.extend((k, depth + 1) for k in obj if not isinstance(k, str))
+
+
+def expanded_ids(sc: Scenario) -> dict[str, int]:
+    """Unit id -> index of its force line, as :func:`mobility.sim.engine.expand_forces` names them."""
+    out: dict[str, int] = {}
+    for i, f in enumerate(sc.forces):
+        for k in range(f.count):
+            out.setdefault(f.id if f.count == 1 else f"{f.id}-{k + 1}", i)
+    return out
+
+
+def _suggest(wanted: str, present: dict[str, str], absent: dict[str, str], n: int = 3) -> str:
+    """``"; did you mean X (opens 2030)?"`` from the ids nearest ``wanted``; ``""`` if none is near."""
+    pool = {**absent, **present}
+    near = difflib.get_close_matches(wanted, list(pool), n=n, cutoff=0.8)
+    near += [k for k in pool if k.startswith(wanted) and k not in near][: max(0, n - len(near))]
+    near = [k for k in near if k != wanted]
+    if not near:
+        return ""
+    ranked = sorted(near, key=lambda k: (k not in present, near.index(k)))
+    return "; did you mean " + " or ".join(f"{k}{(' (' + pool[k] + ')') if pool[k] else ''}" for k in ranked) + "?"
+
+
+def _years(d: dict[str, Any]) -> str:
+    opens, closes = d.get("opens"), d.get("closes")
+    if opens is not None and closes is not None:
+        return f"open {opens}-{closes - 1}"
+    if opens is not None:
+        return f"opens {opens}"
+    if closes is not None:
+        return f"closed from {closes}"
+    return ""
+
+
+def scenario_problems(sc: Scenario) -> list[str]:
+    """Every reference of ``sc`` that does not hold in its network and year, one line each.
+
+    Checks unit types, origins and destinations, unit ids after expansion, factor
+    overrides, uncertainties, and that every disruption, override and terminal names
+    an item of the network *in the scenario's year* (an id of another year would
+    silently change nothing), suggesting the nearest valid ids.
+    """
+    from mobility.factors import Factors, factor_problems
+    from mobility.network import load_network
+    from mobility.network.edits import at_year, sections, set_section_attrs
+
+    src = sc.source_file or "<scenario>"
+    problems: list[str] = [f"factors.{p}" if not p.startswith("factors.") else p for p in factor_problems(sc.factors)]
     try:
-        Factors(sc.factors)
-    except ScenarioError as exc:
-        raise ScenarioError(f"{source}: {exc}") from None
-    try:
-        net = load_network(sc.network, year=sc.year)
         every = load_network(sc.network, all_years=True)
     except NetworkError as exc:
-        raise ScenarioError(f"{source}: network/year: {exc}") from None
+        return [*problems, f"network: {exc}"]
+    all_secs = sections(every)
+    known_changes = {k: v for k, v in sc.infrastructure.sections.items() if k in all_secs}
+    try:
+        changed = set_section_attrs(every, known_changes, label="scenario sections") if known_changes else every
+        net = at_year(changed, sc.year)
+    except NetworkError as exc:
+        return [*problems, f"network/year: {exc}"]
+    edge_data = {}
+    for g in (every.rail, every.road):
+        for _, _, d in g.edges(data=True):
+            edge_data.setdefault(d["section"], d)
+    year_secs = sections(net)
+    present = {k: _years(edge_data[k]) if k in edge_data else "" for k in year_secs}
+    absent = {k: _years(edge_data[k]) for k in all_secs if k not in year_secs}
+    year_nodes = set(net.node_ids)
+    node_absent = {n: "not in " + str(sc.year) for n in every.node_ids if n not in year_nodes}
+    node_present = {n: "" for n in year_nodes}
+
+    def section_problem(field: str, sec: str) -> str | None:
+        if sec in year_secs:
+            return None
+        when = f" ({absent[sec]})" if sec in absent and absent[sec] else ""
+        what = (f"section {sec!r} is not in the {sc.network} network of {sc.year}{when}, so this would change "
+                "nothing" if sec in all_secs else f"unknown section {_short(repr(sec))} in the {sc.network} network")
+        return (f"{field}: {what} (ids: `mobility network --describe --sections --year {sc.year}`)"
+                f"{_suggest(sec, present, absent)}")
+
+    def node_problem(field: str, node: str) -> str | None:
+        if node in year_nodes:
+            return None
+        what = (f"node {node!r} is not in the {sc.network} network of {sc.year}" if every.has_node(node)
+                else f"unknown node {_short(repr(node))} in the {sc.network} network of {sc.year}")
+        return (f"{field}: {what} (ids: `mobility network --describe --year {sc.year}`)"
+                f"{_suggest(node, node_present, node_absent)}")
+
     cat = sc.catalogue()
-    ids = set()
     for i, f in enumerate(sc.forces):
-        where = f"{source}: forces[{i}]"
+        where = f"forces[{i}]"
         if f.type not in cat:
-            raise ScenarioError(f"{where}.type: unknown unit type {f.type!r}; use one of {', '.join(sorted(cat))} "
-                                "or define it under unit_types:")
+            problems.append(f"{where}.type: unknown unit type {_short(repr(f.type))}; use one of "
+                            f"{', '.join(sorted(cat))} or define it under unit_types:")
         for fld in ("origin", "destination"):
-            node = getattr(f, fld)
-            if not net.has_node(node):
-                raise ScenarioError(f"{where}.{fld}: unknown node {node!r} in the {sc.network} network of {sc.year}; "
-                                    "list nodes with `mobility network --describe`")
-        if f.id in ids:
-            raise ScenarioError(f"{where}.id: duplicate unit id {f.id!r}; give each force line its own id")
-        ids.add(f.id)
-    secs = sections(every)
-    for sec in sc.infrastructure.sections:
-        if sec not in secs:
-            raise ScenarioError(f"{source}: infrastructure.sections: unknown section {sec!r}; "
-                                "list section ids with `mobility network --describe --sections`")
+            p = node_problem(f"{where}.{fld}", getattr(f, fld))
+            if p:
+                problems.append(p)
+    seen: dict[str, int] = {}
+    total = 0
+    for i, f in enumerate(sc.forces):
+        total += f.count
+        for k in range(f.count):
+            uid = f.id if f.count == 1 else f"{f.id}-{k + 1}"
+            if uid in seen:
+                first = seen[uid]
+                why = "the same id" if sc.forces[first].id == f.id else \
+                    f"line {first} expands to the same id ({sc.forces[first].id!r} with count > 1 gives -1, -2, ...)"
+                problems.append(f"forces[{i}].id: duplicate unit id {_short(repr(uid))} with forces[{first}] ({why}); "
+                                "give each unit its own id")
+                break
+            seen[uid] = i
+    if total > MAX_UNITS:
+        problems.append(f"forces: {total:,} units in all, above the limit of {MAX_UNITS:,}; model fewer, larger "
+                        "units (unit_types:) or split the scenario")
+    for sec, attrs in sc.infrastructure.sections.items():
+        where = f"infrastructure.sections.{_short(sec)}"
+        if sec not in all_secs:
+            problems.append(section_problem(where, sec) or "")
+            continue
+        mode = all_secs[sec]
+        for a in attrs:
+            if mode not in SECTION_ATTRIBUTES[a].modes:
+                problems.append(f"{where}.{a}: {sec} is a {mode} section and {a} applies to "
+                                f"{' and '.join(SECTION_ATTRIBUTES[a].modes)} sections only; remove it")
+        if set(attrs) - {"opens", "closes"} and sec not in year_secs:
+            problems.append(section_problem(where, sec) or "")
     for i, t in enumerate(sc.infrastructure.terminals):
-        if not every.has_node(t.node):
-            raise ScenarioError(f"{source}: infrastructure.terminals[{i}].node: unknown node {t.node!r}")
+        p = node_problem(f"infrastructure.terminals[{i}].node", t.node)
+        if p:
+            problems.append(p)
     for i, d in enumerate(sc.disruptions):
-        if d.section is not None and d.section not in secs:
-            raise ScenarioError(f"{source}: disruptions[{i}].section: unknown section {d.section!r}; "
-                                "list section ids with `mobility network --describe --sections`")
-        for node in (d.node, d.terminal):
-            if node is not None and not every.has_node(node):
-                raise ScenarioError(f"{source}: disruptions[{i}]: unknown node {node!r}")
-    check_targets(sc.threats, net, source=source, year=sc.year)
+        if d.section is not None:
+            p = section_problem(f"disruptions[{i}].section", d.section)
+        elif d.node is not None:
+            p = node_problem(f"disruptions[{i}].node", d.node)
+        else:
+            p = node_problem(f"disruptions[{i}].terminal", d.terminal or "")
+            if p is None and not net.terminals_at(d.terminal or ""):
+                have = sorted({t.node for t in net.terminals})
+                p = (f"disruptions[{i}].terminal: {net.label(d.terminal or '')} has no terminal in {sc.year}, so this "
+                     f"would change nothing{_suggest(d.terminal or '', {n: '' for n in have}, {})}; close the node "
+                     "with node: instead")
+        if p:
+            problems.append(p)
+        if d.from_day >= sc.horizon_days:
+            problems.append(f"disruptions[{i}].from_day: {d.from_day:g} is at or after the horizon "
+                            f"(horizon_days {sc.horizon_days}), so this would change nothing; give a day before it")
+    try:
+        check_targets(sc.threats, net, source=src, year=sc.year)
+    except ScenarioError as exc:
+        problems += [line.removeprefix(f"{src}: ") for line in str(exc).splitlines()]
     known_unc = set(Factors.defaults()) | {"section_delay_hours", "breakdown_probability"}
     for i, u in enumerate(sc.uncertainties):
         if u.factor not in known_unc:
-            raise ScenarioError(f"{source}: uncertainties[{i}].factor: unknown factor {u.factor!r}; use a planning "
-                                "factor key or section_delay_hours / breakdown_probability")
+            problems.append(f"uncertainties[{i}].factor: unknown factor {_short(repr(u.factor))}; use a planning "
+                            "factor key or section_delay_hours / breakdown_probability")
+            continue
+        if u.factor in Factors.defaults():
+            problems += [f"uncertainties[{i}]: {p}" for p in _uncertainty_range(u)]
+    return [p for p in problems if p]
+
+
+def _uncertainty_range(u: Uncertainty) -> list[str]:
+    """Problems if a uniform or triangular draw of ``u`` can leave the factor's accepted range."""
+    from mobility.factors import Factors, factor_range
+
+    if u.distribution == "lognormal":
+        return []
+    lo, hi = factor_range(u.factor)
+    base = Factors.defaults()[u.factor]
+    ends = [u.low or 0.0, u.high or 0.0]
+    if u.scale == "multiply":
+        ends = [e * base for e in ends]
+    if min(ends) < lo or max(ends) > hi:
+        return [f"draws of {u.factor} from {min(ends):g} to {max(ends):g} leave its accepted range {lo:g} to {hi:g}; "
+                "narrow low/high"]
+    return []
+
+
+def scenario_warnings(sc: Scenario) -> list[str]:
+    """Things that are legal but probably not meant, one line each (printed on stderr, the run goes on)."""
+    out = []
+    src = sc.source_file or sc.name
+    for i, f in enumerate(sc.forces):
+        last = f.ready_day + (f.count - 1) * f.stagger_days
+        if f.ready_day >= sc.horizon_days:
+            out.append(f"{src}: forces[{i}] ({f.id}): ready on D+{f.ready_day:g}, at or after the horizon "
+                       f"(horizon_days {sc.horizon_days}): it never moves in this run")
+        elif last >= sc.horizon_days:
+            out.append(f"{src}: forces[{i}] ({f.id}): the last of its {f.count} units is ready on D+{last:g}, at or "
+                       f"after the horizon (horizon_days {sc.horizon_days}): some never move in this run")
+    return out
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (the later one would silently win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                dup = key in seen
+            except TypeError:
+                dup = False
+            if dup:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {_short(repr(key), 40)} (first on line {seen[key] + 1})",
+                    key_node.start_mark)
+            try:
+                seen[key] = key_node.start_mark.line
+            except TypeError:
+                pass
+        return super().construct_mapping(node, deep=deep)
+
+
+MAX_FILE_BYTES = 5_000_000
+"""Largest scenario or candidates file read (the baseline is ~5 kB)."""
+
+
+def read_yaml(path: str | Path, what: str = "scenario") -> Any:
+    """Read a YAML file strictly: UTF-8, one document, no duplicate keys, bounded nesting and size.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the file (and the line of the problem).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{p}: no such {what} file; give the path of a .yaml file (see scenarios/)")
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{p}: {p.stat().st_size:,} bytes, above the limit of {MAX_FILE_BYTES:,} for a "
+                                f"{what} file")
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{p}: not a UTF-8 text file (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot read it ({exc.strerror})") from None
+    if "\x00" in text:
+        raise ScenarioError(f"{p}: holds NUL characters, so it is not a text file; save it as UTF-8 YAML")
+    try:
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_node_depth(node, p)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}:" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{p}:{where} not valid YAML ({_short(problem, 120)}); fix the syntax") from None
+    except RecursionError:
+        raise ScenarioError(f"{p}: values nested deeper than {MAX_DEPTH} levels; a {what} needs at most 5") from None
+
+
+def _check_node_depth(node: yaml.Node, p: Path) -> None:
+    """Refuse deep nesting and alias bombs on the composed YAML, before anything is built from it."""
+    budget = MAX_NODES
+    stack: list[tuple[yaml.Node, int]] = [(node, 1)]
+    while stack:
+        n, depth = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise ScenarioError(f"{p}: the file holds more than {MAX_NODES:,} values (counting every use of an "
+                                "alias); write the values out or use fewer aliases")
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{p}: values nested deeper than {MAX_DEPTH} levels; the schema needs at most 5")
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                stack.append((k, depth + 1))
+                stack.append((v, depth + 1))
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend((v, depth + 1) for v in n.value)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -344,17 +694,6 @@ def load_scenario(path: str | Path) -> Scenario:
     Raises
     ------
     ScenarioError
-        One line naming the file, the field and the fix.
+        One line per problem (up to ``MAX_PROBLEMS``), each naming the file, the field and the fix.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{p}: no such scenario file; give the path of a .yaml file (see scenarios/)")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{p}:{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{p}: not a UTF-8 text file; save it as UTF-8 YAML") from None
-    return parse_scenario(data, source=str(p))
+    return parse_scenario(read_yaml(path, "scenario"), source=str(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,12 +15,23 @@ from mobility import __version__
 from mobility.analysis.bottlenecks import bottleneck_table
 from mobility.analysis.closure import closure_curve, unit_table
 from mobility.analysis.invariants import check_capacity, troop_states
+from mobility.errors import MobilityError, NoRouteError, ScenarioError, WorkLimitError
 from mobility.factors import Factors
 from mobility.infrastructure import scenario_network
 from mobility.network.model import Network
-from mobility.requirement import Requirement, requirement_of, strengths, tier_dicts, tier_table as requirement_tiers
+from mobility.requirement import Requirement, requirement_of, strengths, tier_dicts
+from mobility.requirement import tier_table as requirement_tiers
 from mobility.scenario import Scenario
-from mobility.sim.engine import expand_forces, run_model, sample_factors
+from mobility.sim.engine import (
+    MAX_EVENTS,
+    MAX_MOVERS,
+    Model,
+    expand_forces,
+    plan_all,
+    run_model,
+    sample_factors,
+)
+from mobility.sim.rail import trains_needed, wagons_per_train
 from mobility.sim.threats import draw_strikes
 
 
@@ -133,8 +145,69 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def in_file(scenario: Scenario, exc: MobilityError) -> MobilityError:
+    """``exc`` with each line naming the scenario file, and the force line of a unit it names."""
+    src = scenario.source_file or scenario.name
+    lines = []
+    for line in str(exc).splitlines() or [""]:
+        if line.startswith(f"{src}: "):
+            lines.append(line)
+            continue
+        m = re.match(r"unit (\S+): ", line)
+        where = ""
+        if m:
+            line_of = _force_line(scenario, m.group(1))
+            where = f"forces[{line_of}] ({scenario.forces[line_of].id}): " if line_of is not None else ""
+        lines.append(f"{src}: {where}{line}")
+    out = type(exc)("\n".join(lines))
+    return out
+
+
+def _force_line(scenario: Scenario, unit_id: str) -> int | None:
+    from mobility.scenario import expanded_ids
+
+    return expanded_ids(scenario).get(unit_id)
+
+
+def preflight(scenario: Scenario, *, max_movers: int = MAX_MOVERS) -> None:
+    """Check before a run what can be known before it: a route for every unit, the stock and
+    berths its trains and ports need, and the size of the run.
+
+    Raises
+    ------
+    MobilityError
+        One line per problem, naming the scenario file and the field.
+    """
+    try:
+        net = scenario_network(scenario)
+        factors = Factors(scenario.factors)
+        model = Model(scenario, net, factors, np.random.default_rng(0))
+        units = expand_forces(scenario)
+        plans = plan_all(model, units, max_movers=max_movers)
+        r = scenario.resources
+        for u in units:
+            if u.id not in plans:  # in place: no transport
+                continue
+            plan = plans[u.id]
+            if plan.rail is not None:
+                gauge = plan.rail.mover.gauge or next(leg.gauge for leg in plan.rail.legs if leg.mode == "rail")
+                need = max((w for w, *_ in trains_needed(model, *plan.rail_load, wagons_per_train(model, plan.rail))),
+                           default=0)
+                for what, have, amount in ((f"wagons_{gauge}", getattr(r, f"wagons_{gauge}"), need),
+                                           (f"locomotives_{gauge}", getattr(r, f"locomotives_{gauge}"), 1)):
+                    if amount > have:
+                        raise ScenarioError(f"resources.{what}: a train of unit {u.id} needs {amount} at once but "
+                                            f"the pool holds {have}; raise resources.{what}")
+            if net.node(u.origin).get("kind") == "port" and r.port_berths < 1:
+                raise ScenarioError(f"resources.port_berths: 0 but unit {u.id} starts at the port "
+                                    f"{net.label(u.origin)}; give the ports at least one military berth")
+    except MobilityError as exc:
+        raise in_file(scenario, exc) from None
+
+
 def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | None = None,
-             progress: Callable[[float], None] | None = None, check: bool = False) -> SimulationResult:
+             progress: Callable[[float], None] | None = None, check: bool = False,
+             max_movers: int = MAX_MOVERS, max_events: int = MAX_EVENTS) -> SimulationResult:
     """Run a scenario once.
 
     Parameters
@@ -150,13 +223,28 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
         Called with the fraction of the horizon simulated.
     check
         Check invariants (capacity, troop conservation) after the run.
+    max_movers, max_events
+        Work limits: a run needing more trains and march units, or logging more
+        events, stops with a :class:`~mobility.errors.WorkLimitError`.
+
+    Raises
+    ------
+    MobilityError
+        Bad input found during the run (no route, a pool too small, a sampled
+        factor out of range, a work limit): every line names the scenario file.
     """
     seed = scenario.seed if seed is None else seed
+    if not isinstance(seed, int) or seed < 0:
+        raise ScenarioError(f"{scenario.source_file or scenario.name}: seed: {seed!r} is not a whole number 0 or more")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     net = network if network is not None else scenario_network(scenario)
-    factors = sample_factors(scenario, Factors(scenario.factors), rng)
-    strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=scenario.horizon_days * 24.0)
-    model = run_model(scenario, net, factors, rng, progress=progress, strikes=strikes)
+    try:
+        factors = sample_factors(scenario, Factors(scenario.factors), rng)
+        strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=scenario.horizon_days * 24.0)
+        model = run_model(scenario, net, factors, rng, progress=progress, strikes=strikes, max_movers=max_movers,
+                          max_events=max_events)
+    except (ScenarioError, NoRouteError, WorkLimitError) as exc:
+        raise in_file(scenario, exc) from None
     units = expand_forces(scenario)
     nominal = {u.id: 0.0 if u.in_place else model.plan(u, 0.0, disrupted=False).nominal_h for u in units}
     result = SimulationResult(scenario=scenario, seed=seed, events=model.log.frame(),

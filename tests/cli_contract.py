@@ -47,21 +47,26 @@ def leftovers(parent: Path) -> list[str]:
 
 
 def assert_refused(res: Outcome, *, file: str | Path | None = None, field: str | None = None,
-                   out_dir: Path | None = None) -> str:
-    """Assert the bad-input contract on ``res``; return the error line.
+                   out_dir: Path | None = None, lines: int | None = 1) -> str:
+    """Assert the bad-input contract on ``res``; return the error (its lines joined).
 
-    ``file`` must appear in the line (its name, at least), ``field`` too when given;
-    ``out_dir`` must not exist afterwards, nor temporary folders beside it.
+    Each problem is one line starting ``mobility: `` that names ``file`` (its name, at
+    least); ``lines`` is how many problems are expected (None: any number up to 21).
+    ``field`` must appear in some line; ``out_dir`` must not exist afterwards, nor
+    temporary folders beside it.
     """
     err = res.err
     assert res.code == EXIT_BAD_INPUT, f"exit {res.code}, stderr {err!r}"
     assert "Traceback" not in err, err
-    lines = err.strip("\n").split("\n")
-    assert len(lines) == 1, f"{len(lines)} lines on stderr: {err!r}"
-    line = lines[0]
-    assert line.startswith("mobility: "), line
-    if file is not None:
-        assert Path(str(file)).name in line, f"{Path(str(file)).name!r} not in {line!r}"
+    got = [ln for ln in err.strip("\n").split("\n") if not ln.startswith("mobility: warning: ")]
+    if lines is not None:
+        assert len(got) == lines, f"{len(got)} lines on stderr, expected {lines}: {err!r}"
+    assert 1 <= len(got) <= 21, err
+    for line in got:
+        assert line.startswith("mobility: "), line
+        if file is not None:
+            assert Path(str(file)).name in line, f"{Path(str(file)).name!r} not in {line!r}"
+    line = "\n".join(got)
     if field is not None:
         assert field in line, f"{field!r} not in {line!r}"
     if out_dir is not None:

@@ -63,7 +63,7 @@ def terminal_scenario() -> Scenario:
     load_hours_per_wagon uncertainty makes replications differ.
     """
     base = _base()
-    rail = [s for s, m in sections(load_network("baltic", all_years=True)).items() if m == "rail"]
+    rail = [s for s, m in sections(load_network("baltic", year=base["year"])).items() if m == "rail"]
     data = {k: base[k] for k in ("network", "year", "d_day", "seed")}
     data |= {
         "name": "terminal-binds",
@@ -192,9 +192,9 @@ def test_merge_overlay_appends_terminals_and_replaces_fields() -> None:
     (cand("nowhere", **ramps("sestokaj", "transload", 3)),
      "candidates[0] (nowhere): infrastructure.terminals[0].node: unknown node 'sestokaj'"),
     (cand("nosuch", infrastructure={"sections": {"rail:x-y:1435": {"tracks": 2}}}),
-     "candidates[0] (nosuch): infrastructure.sections: unknown section 'rail:x-y:1435'"),
+     "candidates[0] (nosuch): infrastructure.sections.rail:x-y:1435: unknown section 'rail:x-y:1435'"),
     (cand("badattr", infrastructure={"sections": {"rail:trakiszki-mockava:1435": {"colour": "red"}}}),
-     "candidates[0] (badattr): infrastructure.sections: section rail:trakiszki-mockava:1435: unknown attribute"),
+     "candidates[0] (badattr): infrastructure.sections.rail:trakiszki-mockava:1435.colour: Extra inputs"),
     ({"id": "nocost", "name": "x", "ready_year": 2027, "source": "t", "resources": {"hets": 1}},
      "candidates[0] (nocost): cost_eur: Field required"),
 ])

@@ -59,6 +59,32 @@ from typing import Any
 import networkx as nx
 
 GAUGE_CHANGE_METHODS = ("transload", "bogie_exchange", "axle_changer")
+
+
+@dataclass(frozen=True)
+class SectionAttribute:
+    """Type and plausible range of a section attribute a scenario may set (the schema above, typed)."""
+
+    type: type
+    low: float
+    high: float
+    unit: str
+    modes: tuple[str, ...]  # "rail", "road": the graphs on which the attribute means something
+    low_inclusive: bool = True
+
+
+#: The section attributes a scenario may override, with their types and ranges.
+SECTION_ATTRIBUTES: dict[str, SectionAttribute] = {
+    "trains_per_day": SectionAttribute(float, 0, 500, "trains/day/direction", ("rail",), low_inclusive=False),
+    "tracks": SectionAttribute(int, 1, 8, "tracks", ("rail",)),
+    "maxspeed": SectionAttribute(float, 0, 350, "km/h", ("rail", "road"), low_inclusive=False),
+    "max_train_length_m": SectionAttribute(float, 0, 5000, "m", ("rail",), low_inclusive=False),
+    "opens": SectionAttribute(int, 1800, 2200, "year", ("rail", "road")),
+    "closes": SectionAttribute(int, 1800, 2200, "year", ("rail", "road")),
+    "mlc": SectionAttribute(float, 0, 200, "MLC", ("road",), low_inclusive=False),
+    "maxweight": SectionAttribute(float, 0, 500, "t", ("road",), low_inclusive=False),
+    "lanes": SectionAttribute(int, 1, 8, "lanes per direction", ("road",)),
+}
 MILITARY_GAUGE_CHANGE_METHODS = ("transload", "bogie_exchange")
 CRS = "EPSG:4326"
 
@@ -153,8 +179,13 @@ class Network:
 
     @property
     def transfer_nodes(self) -> list[str]:
-        """Nodes on both graphs, where loads move between rail and road."""
-        return sorted(set(self.rail.nodes) & set(self.road.nodes))
+        """Nodes on both graphs, where loads move between rail and road (not where ramps are set to 0)."""
+        return sorted(n for n in set(self.rail.nodes) & set(self.road.nodes) if not self.no_ramps(n))
+
+    def no_ramps(self, node_id: str) -> bool:
+        """True where the node's open ramp rows all say 0 ramps: nothing is loaded or unloaded there."""
+        rows = [t for t in self.terminals_at(node_id, method="ramp")]
+        return bool(rows) and all(t.ramps == 0 for t in rows)
 
     def terminals_at(self, node_id: str, *, method: str | None = None) -> list[Terminal]:
         """Open terminals at a node, optionally of one method."""
@@ -178,7 +209,8 @@ class Network:
     @property
     def gauge_terminals(self) -> list[str]:
         """Nodes where a train can change gauge: a usable method and both gauges present."""
-        nodes = {t.node for t in self.terminals if t.method in GAUGE_CHANGE_METHODS and t.is_open(self.year)}
+        nodes = {t.node for t in self.terminals
+                 if t.method in GAUGE_CHANGE_METHODS and t.is_open(self.year) and t.ramps != 0}
         return sorted(n for n in nodes if {1435, 1520} <= self.gauges_at(n))
 
     # -- edits -----------------------------------------------------------------

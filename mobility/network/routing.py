@@ -272,7 +272,7 @@ class Router:
 
     def _gauge_change_method(self, node: str) -> str | None:
         for method in MILITARY_GAUGE_CHANGE_METHODS:
-            if self.network.terminals_at(node, method=method):
+            if any(t.ramps != 0 for t in self.network.terminals_at(node, method=method)):
                 return method
         return None
 

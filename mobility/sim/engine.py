@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from mobility.errors import NoRouteError, ScenarioError
+from mobility.errors import NoRouteError, ScenarioError, WorkLimitError
 from mobility.factors import Factors
 from mobility.forces import UnitType
 from mobility.network.edits import close, with_capacity_defaults
@@ -296,10 +296,14 @@ class Model:
     def _plan(self, router: Router, unit: Unit) -> Plan:
         t = unit.type
         heavy = t.heavy
-        wants_rail = unit.mode in ("rail", "auto") and unit.origin in router.network.rail
+        wants_rail = (unit.mode in ("rail", "auto") and unit.origin in router.network.rail
+                      and not router.network.no_ramps(unit.origin))
         if unit.mode == "rail" and unit.origin not in router.network.rail:
             raise NoRouteError(f"unit {unit.id}: mode rail but its origin {self.network.label(unit.origin)} "
                                "is not on the rail network; use mode road or auto, or start at a railhead")
+        if unit.mode == "rail" and router.network.no_ramps(unit.origin):
+            raise NoRouteError(f"unit {unit.id}: mode rail but its origin {self.network.label(unit.origin)} "
+                               "has 0 ramps (infrastructure.terminals); give it ramps or use mode road or auto")
         rail_route = road_after = None
         rail_err: NoRouteError | None = None
         if wants_rail:
@@ -404,7 +408,7 @@ class Model:
         net = router.network
         gauges = router.node_gauges
         heads = [n for n in net.transfer_nodes if train.gauge in gauges[n] and n != start]
-        if destination in net.rail and train.gauge in gauges[destination]:
+        if destination in net.rail and train.gauge in gauges[destination] and not net.no_ramps(destination):
             heads.append(destination)
         best: tuple[tuple[float, float], str | None] = ((math.inf, math.inf), None)
         for head in heads:
@@ -562,24 +566,71 @@ def _draw(u: Any, rng: np.random.Generator) -> float:
 def sample_factors(scenario: Scenario, factors: Factors, rng: np.random.Generator) -> Factors:
     """The factor table with this run's draws of the scenario's uncertain factors."""
     draws = {}
-    for u in scenario.uncertainties:
+    for i, u in enumerate(scenario.uncertainties):
         if u.factor in factors:
             x = _draw(u, rng)
             draws[u.factor] = factors[u.factor] * x if u.scale == "multiply" else x
+            try:
+                factors.with_overrides({u.factor: draws[u.factor]})
+            except ScenarioError as exc:
+                raise ScenarioError(f"uncertainties[{i}] ({u.factor}): this run drew {draws[u.factor]:g}: "
+                                    f"{str(exc).split(': ', 1)[-1]}; narrow the distribution") from None
     return factors.with_overrides(draws) if draws else factors
 
 
+MAX_MOVERS = 20_000
+"""Default limit on the trains and march units of one run (the baseline has ~1,000); ``--max-movers``."""
+MAX_EVENTS = 5_000_000
+"""Default limit on the rows of one run's event log (the baseline has ~100,000); ``--max-events``."""
+
+
+def movers_estimate(model: Model, unit: Unit, plan: Plan) -> int:
+    """Trains and march units ``unit`` needs on ``plan`` (cheap: no routing)."""
+    n = 0
+    if plan.rail is not None:
+        n += len(trains_needed(model, *plan.rail_load, wagons_per_train(model, plan.rail)))
+    mu = max(int(model.factors["march_unit_vehicles"]), 1)
+    n += sum(math.ceil(c / mu) for c in plan.road_load if c)
+    return n
+
+
+def plan_all(model: Model, units: list[Unit], *, max_movers: int = MAX_MOVERS) -> dict[str, Plan]:
+    """Plan every unit on the undisrupted network and bound the run's work.
+
+    Raises
+    ------
+    NoRouteError
+        A unit has no route (the message names it).
+    WorkLimitError
+        The units need more than ``max_movers`` trains and march units.
+    """
+    plans, movers = {}, 0
+    for u in units:
+        if u.in_place:
+            continue
+        plans[u.id] = plan = model.plan(u, 0.0, disrupted=False)
+        movers += movers_estimate(model, u, plan)
+    if movers > max_movers:
+        raise WorkLimitError(f"forces: the units need {movers:,} trains and march units, above the limit of "
+                             f"{max_movers:,}; check counts, unit_types and factors (e.g. tracked_per_wagon, "
+                             "march_unit_vehicles), or raise the limit with --max-movers")
+    return plans
+
+
 def run_model(scenario: Scenario, network: Network, factors: Factors, rng: np.random.Generator,
-              *, progress: Callable[[float], None] | None = None, strikes: Sequence[Strike] = ()) -> Model:
-    """Run the model to the horizon (or until every unit has closed) and return it."""
+              *, progress: Callable[[float], None] | None = None, strikes: Sequence[Strike] = (),
+              max_movers: int = MAX_MOVERS, max_events: int = MAX_EVENTS) -> Model:
+    """Run the model to the horizon (or until every unit has closed) and return it.
+
+    The work is bounded: more than ``max_movers`` movers or ``max_events`` events
+    stop the run with a :class:`WorkLimitError` that states the figure and the limit.
+    """
     model = Model(scenario, network, factors, rng, strikes)
     for s in model.strikes:
         model.env.process(strike_process(model.env, model.log, s))
     units = expand_forces(scenario)
     # plan every unit up front on the undisrupted network: a unit with no route fails now, clearly
-    for u in units:
-        if not u.in_place:
-            model.plan(u, 0.0, disrupted=False)
+    plan_all(model, units, max_movers=max_movers)
     procs = [model.env.process(model.unit_process(u)) for u in units]
     horizon = scenario.horizon_days * 24.0
     done = model.env.all_of(procs)
@@ -588,6 +639,10 @@ def run_model(scenario: Scenario, network: Network, factors: Factors, rng: np.ra
     while not done.triggered and t < horizon:
         t = min(t + step, horizon)
         model.env.run(until=t)
+        if len(model.log) > max_events:
+            raise WorkLimitError(f"forces: the run logged {len(model.log):,} events by D+{t / 24:.0f}, above the "
+                                 f"limit of {max_events:,}; check the force list and factors, or raise the limit "
+                                 "with --max-events")
         if progress:
             progress(t / horizon)
     return model
