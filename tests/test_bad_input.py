@@ -18,7 +18,7 @@ from mobility.scenario import MAX_UNITS_PER_LINE, MAX_VEHICLES, parse_scenario
 
 
 def small(baseline_dict: dict, **over) -> dict:
-    d = {**baseline_dict, "forces": [dict(f) for f in baseline_dict["forces"][:2]], "horizon_days": 30}
+    d = {**baseline_dict, "forces": [force(id="a"), force(id="b", type="us_sbct", mode="road")], "horizon_days": 30}
     d.update(over)
     return d
 

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def small(baseline_dict: dict, **over) -> dict:
-    d = {**baseline_dict, "forces": baseline_dict["forces"][:1], "horizon_days": 10}
+    d = {**baseline_dict, "horizon_days": 10, "forces": [
+        {"id": "u", "type": "mech_bde", "origin": "bialystok", "destination": "rukla", "ready_day": 1}]}
     d.update(over)
     return d
 
