@@ -130,7 +130,7 @@ def test_closing_suwalki_trakiszki_delays_rail_and_shifts_units_to_the_road(base
 def test_a_unit_with_no_feasible_route_gets_an_error_naming_it(baseline_dict):
     d = small(baseline_dict)
     d["forces"] = [{"id": "stuck", "type": "us_abct", "origin": "gdansk", "destination": "gaiziunai", "mode": "road"}]
-    with pytest.raises(NoRouteError, match=r"^unit stuck: no road .* Gaižiūnai is not on the road network"):
+    with pytest.raises(NoRouteError, match=r"^<scenario>: forces\[0\] \(stuck\): unit stuck: no road .* Gaižiūnai is not on the road network"):
         simulate(parse_scenario(d))
 
 
