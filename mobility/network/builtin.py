@@ -4,11 +4,13 @@ A network folder holds ``network.json`` (name, valid years, attribution),
 ``nodes.csv``, ``rail_lines.csv``, ``roads.csv``, ``terminals.csv`` (one row per
 two-way section or facility, each with ``source`` and ``confidence``) and,
 optionally, ``geometry.geojson``: real line geometry for some sections, keyed
-by ``section``. A row may name its section in an ``id`` column (needed when two
+by ``section`` and precomputed by the folder's ``build_geometry.py`` (OpenStreetMap
+or Natural Earth, see :mod:`mobility.network.geometry`; loading never reads the
+source data). A row may name its section in an ``id`` column (needed when two
 rows join the same nodes, e.g. an old road that ``closes`` the year its
 replacement ``opens``); otherwise the id is ``rail:<from>-<to>:<gauge>`` or
-``road:<from>-<to>``. Sections without geometry are drawn as straight lines and flagged
-``geometry_source="schematic"``.
+``road:<from>-<to>``. Each edge says ``geometry_source``: ``osm``, ``naturalearth``
+or ``schematic`` (a straight line between the nodes).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from shapely.geometry import LineString, shape
+from shapely.geometry import LineString
 
 from mobility.errors import NetworkError
+from mobility.network.geometry import SectionGeometry, parse_geometry, section_geometry
 from mobility.network.model import CRS, Network, Terminal
 
 ROAD_CLASS_TO_HIGHWAY = {
@@ -101,17 +104,15 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _load_geometry(folder: Path) -> dict[str, tuple[LineString, str, list[int]]]:
+def _load_geometry(folder: Path) -> dict[str, SectionGeometry]:
     path = folder / "geometry.geojson"
     if not path.is_file():
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    out = {}
-    for feat in data.get("features", []):
-        props = feat.get("properties") or {}
-        ways = props.get("osm_ids") or []
-        out[props["section"]] = (shape(feat["geometry"]), props.get("source", ""), list(ways))
-    return out
+    try:
+        return parse_geometry(json.loads(path.read_text(encoding="utf-8")), path=str(path))
+    except ValueError as exc:  # includes JSONDecodeError
+        raise NetworkError(str(exc) if str(path) in str(exc) else
+                           f"{path}: not valid GeoJSON ({exc}); rebuild it with build_geometry.py") from None
 
 
 def rail_section_id(u: str, v: str, gauge: str) -> str:
@@ -152,14 +153,7 @@ def _build(name: str) -> Network:
 
     def geometry_for(section: str, u: str, v: str) -> tuple[LineString, str]:
         a, b = nodes[u], nodes[v]
-        if section in geoms:
-            line, src, _ = geoms[section]
-            first, last = line.coords[0], line.coords[-1]
-            # orient the line from u to v whichever way it was stored
-            if haversine_m(*last, a["x"], a["y"]) < haversine_m(*first, a["x"], a["y"]):
-                line = LineString(list(line.coords)[::-1])
-            return line, src
-        return LineString([(a["x"], a["y"]), (b["x"], b["y"])]), "schematic"
+        return section_geometry(section, (a["x"], a["y"]), (b["x"], b["y"]), geoms)
 
     def length_for(row: dict[str, str], geom: LineString, geom_source: str) -> tuple[float, str]:
         km = _float(row.get("length_km", ""))
@@ -186,7 +180,7 @@ def _build(name: str) -> Network:
         tracks = _int(row["tracks"])
         attrs = {
             "section": section,
-            "osmid": geoms[section][2] if section in geoms and geoms[section][2] else None,
+            "osmid": list(geoms[section].osm_ids) if section in geoms and geoms[section].osm_ids else None,
             "line": row["line_id"],
             "name": row["name"],
             "gauge": gauge,
@@ -203,6 +197,7 @@ def _build(name: str) -> Network:
             "length": length,
             "length_source": lsrc,
             "geometry_source": gsrc,
+            "geometry_detail": geoms[section].detail if section in geoms else "straight line between the nodes",
             "source": row["source"],
             "confidence": row["confidence"],
         }
@@ -241,6 +236,7 @@ def _build(name: str) -> Network:
             "length": length,
             "length_source": lsrc,
             "geometry_source": gsrc,
+            "geometry_detail": geoms[section].detail if section in geoms else "straight line between the nodes",
             "source": row["source"],
             "confidence": row["confidence"],
         }

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
+from mobility.network.geometry import real_geometry_share
 from mobility.network.model import Network
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -94,12 +95,11 @@ def describe(network: Network, *, all_years: Network | None = None, sections: bo
     if len(rail) and "gauge" in rail:
         lines.append("  rail km by gauge: " + ", ".join(
             f"{g} mm {km:,.0f}" for g, km in rail.groupby("gauge")["length_km"].sum().items()))
-        sch = (rail["geometry_source"] == "schematic").mean() if "geometry_source" in rail else 0.0
-        lines.append(f"  rail sections with schematic geometry: {sch:.0%}")
     if len(road) and "highway" in road:
         cls = "road_class" if "road_class" in road else "highway"
         lines.append(f"  road km by class ({cls}): " + ", ".join(
             f"{c} {km:,.0f}" for c, km in road.groupby(cls)["length_km"].sum().items()))
+    lines.append(geometry_share_line(network))
     gt = network.gauge_terminals
     lines.append("  gauge terminals: " + (", ".join(
         f"{network.label(n)} ({', '.join(sorted({t.method for t in network.terminals_at(n)}))})" for n in gt)
@@ -135,6 +135,20 @@ def describe(network: Network, *, all_years: Network | None = None, sections: bo
             for _, r in df.iterrows():
                 lines.append(f"    {r['section']:<48} {r.get('name') or ''} ({r['length_km']:.1f} km)")
     return "\n".join(lines)
+
+
+def geometry_share_line(network: Network) -> str:
+    """One line: sections with real line geometry (OSM or Natural Earth) by mode, of those in the network."""
+    parts = []
+    for mode, graph in (("rail", network.rail), ("road", network.road)):
+        c = real_geometry_share(graph)
+        if not c["total"]:
+            continue
+        src = ", ".join(f"{s} {c[s]}" for s in ("osm", "naturalearth") if c[s])
+        parts.append(f"{mode} {c['real']} of {c['total']} ({c['real'] / c['total']:.0%}"
+                     + (f": {src}" if src else "") + f"; schematic {c['schematic']})")
+    where = f"in service in {network.year}" if network.year is not None else "in the data, all years"
+    return f"  real line geometry, sections {where}: " + ", ".join(parts)
 
 
 def describe_frame(network: Network) -> pd.DataFrame:

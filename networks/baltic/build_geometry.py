@@ -1,84 +1,84 @@
 #!/usr/bin/env python3
-"""Build ``geometry.geojson``: real OSM line geometry for the Latvian rail sections.
+"""Build ``geometry.geojson`` and ``geometry_matches.csv``: real line geometry for the sections.
 
-Usage::
+Usage (one command, from the repository root or this folder)::
 
-    python build_geometry.py [SHARED_DATA] [--tolerance M] [--out FILE]
+    python networks/baltic/build_geometry.py [--shared DIR] [--check]
 
-``SHARED_DATA`` is the folder holding ``rail-lv/rail_lv_osm2023.geojson``; default:
-the environment variable ``MOBILITY_SHARED_DATA``, else ``../../../shared/data``
-relative to this script (the layout of the project workspace).
+For every section of ``rail_lines.csv`` and ``roads.csv`` it takes the best real line:
 
-What it does
-------------
-1. Reads the Latvian OSM rail ways (Geofabrik free layer, ~late 2023, ODbL; see
-   ``shared/data/rail-lv/README.md``), keeps ``fclass=rail`` (1520 mm, inferred there)
-   and builds an undirected graph of their vertices: ways are joined where they share a
-   vertex (as OSM ways do at junctions and way ends); edge weight = great-circle metres.
-2. Takes every row of ``rail_lines.csv`` that carries 1520 mm and whose two end nodes
-   are Latvian nodes or the Latvian border nodes ``meitene``, ``renge``, ``turmantas``,
-   ``valga`` (so ``turmantas -> daugavpils`` and ``riga -> valga`` are included).
-3. Snaps each end node to the nearest vertex of the largest connected component and
-   takes the shortest along-track path between the two vertices (from ``from_id`` to
-   ``to_id``). The line drawn is node -> snapped vertex -> path -> snapped vertex -> node,
-   so it starts and ends exactly at the node positions (osmnx convention); the two
-   straight stubs are reported as ``snap_from_m`` / ``snap_to_m``.
-4. Accepts the path only if (a) both snaps are under ``MAX_SNAP_M``, (b) its length is
-   1.0-1.6 x the straight line between the nodes and (c) where the row has a published
-   ``length_km``, within 10 % of it. Rejected sections stay schematic and are listed.
-5. Simplifies in EPSG:3059 (LKS-92 / Latvia TM) with ``--tolerance`` metres
-   (Douglas-Peucker, topology preserving; default 10 m: the file is ~18 KB and the stored
-   lines are at most ~0.05 % shorter than the OSM path; 50 m would save 6 KB and lose
-   ~0.2 %), writes lon/lat with 6 decimals. Sharp reversals (> 150 deg, e.g. through a
-   station yard) are listed in ``reversals``; end zig-zags inside a yard are trimmed.
+1. **osm** — Latvian rail sections: the shortest along-track path in the OSM rail ways of
+   ``shared/data/rail-lv/`` (ODbL), accepted as described in the README (the OSM part of
+   this script is unchanged from the first pass). Without ``shared/data`` the OSM features
+   already in ``geometry.geojson`` are kept (their end nodes are checked).
+2. **naturalearth** — every other rail section and every road section: the shortest path
+   along the Natural Earth 1:10m railroads / roads between the section's end nodes
+   (``mobility.network.geometry``: ``rail_graph``/``road_graph`` + ``match_section``),
+   with Russia (Kaliningrad) and Belarus cut out of the line graph
+   (``geodata/avoid_ru_by.geojson``), accepted when its length agrees with the section's
+   (``RAIL_RULE`` / ``ROAD_RULE``). Rail rows that are not ``open`` (Rail Baltica under
+   construction or planned) are not matched: the Natural Earth lines are today's.
+3. **schematic** — the rest stays a straight line (the loader draws it and says so).
 
-Properties of each feature: ``section`` (the loader's id), ``from_id``, ``to_id``,
-``source``, ``length_m`` (great-circle length of the stored, simplified line: what the
-loader measures), ``osm_path_length_m`` (the unsimplified path incl. stubs),
-``osm_ids`` (OSM way ids in path order), ``snap_from_m``, ``snap_to_m``,
-``straight_m``, ``ratio_straight``, ``published_km``, ``simplify_tolerance_m``,
-``reversals`` (vertices where the OSM path turns back), ``vertices_osm``, ``vertices_stored``.
+Inputs: the Natural Earth extracts shipped in ``geodata/`` (``ne_railroads.geojson``,
+``ne_roads.geojson``). With ``shared/data`` present (``--shared DIR``, else
+``$MOBILITY_SHARED_DATA``, else the first ``shared/data`` above this folder) the extracts are first
+re-cut from the full files ``ne-rail-corridor/ne_railroads_de_pl_baltic.geojson`` and
+``ne-roads-de-pl-baltic/ne_roads_de_pl_baltic.geojson``: every Natural Earth line that
+enters some section's search ellipse (the area any accepted path must lie in) is kept,
+whole. So after new sections are added, this one command refreshes the extracts and the
+geometry. ``--offline`` uses the shipped extracts (and the shipped OSM features) even where
+``shared/data`` exists; ``--check`` rebuilds in memory and exits 1 if the shipped files
+differ (``--offline --check`` is what the tests run).
 
-Dependencies: standard library, geopandas/shapely (via pyproj), networkx, numpy.
+Outputs (this folder): ``geometry.geojson`` (one LineString per section with real
+geometry, first node to second, keyed by ``section``, with ``geometry_source``) and
+``geometry_matches.csv`` (every section: the verdict and the figures it rests on).
+Dependencies: numpy, networkx, shapely, scipy; geopandas and pyproj for the OSM part.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 import os
 import sys
 from pathlib import Path
 
-import geopandas as gpd
-import networkx as nx
-import numpy as np
-from pyproj import Transformer
-from shapely.geometry import LineString
-
 HERE = Path(__file__).resolve().parent
-DEFAULT_SHARED = HERE / ".." / ".." / ".." / "shared" / "data"
-RAIL_LV = Path("rail-lv") / "rail_lv_osm2023.geojson"
-SOURCE = "osm:rail-lv (OSM ways, Geofabrik ~2023, ODbL)"
-BORDER_NODES = {"meitene", "renge", "turmantas", "valga"}
-RATIO_LO, RATIO_HI = 1.0, 1.6  # along-track / straight line
-PUBLISHED_TOL = 0.10  # along-track vs published length_km
-MAX_SNAP_M = 2000.0  # a node farther than this from the track is not snapped
+sys.path.insert(0, str(HERE.parents[1]))  # the repository's mobility package
 
+from shapely.geometry import shape  # noqa: E402
+from shapely.ops import unary_union  # noqa: E402
 
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres (same formula and radius as the loader)."""
-    r = 6_371_008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
+from mobility.network.geometry import (  # noqa: E402
+    RAIL_RULE,
+    ROAD_RULE,
+    crosses,
+    ellipse,
+    haversine_m,
+    line_length_m,
+    match_section,
+    rail_graph,
+    road_graph,
+)
 
-
-def coords_length_m(coords: list[tuple[float, float]]) -> float:
-    return sum(haversine_m(*a, *b) for a, b in zip(coords[:-1], coords[1:], strict=False))
+GEODATA = HERE / "geodata"
+NE_RAIL_FULL = Path("ne-rail-corridor") / "ne_railroads_de_pl_baltic.geojson"
+NE_ROAD_FULL = Path("ne-roads-de-pl-baltic") / "ne_roads_de_pl_baltic.geojson"
+NE_RAIL = GEODATA / "ne_railroads.geojson"
+NE_ROAD = GEODATA / "ne_roads.geojson"
+AVOID = GEODATA / "avoid_ru_by.geojson"
+NE_RAIL_SOURCE = "Natural Earth 10m railroads (public domain), via shared/data/ne-rail-corridor"
+NE_ROAD_SOURCE = "Natural Earth 10m roads, scalerank <= 7 (public domain), via shared/data/ne-roads-de-pl-baltic"
+ROAD_JOIN_M = 5000.0
+RAIL_JOIN_M = 300.0
+MATCH_COLUMNS = ["section", "mode", "from_id", "to_id", "status", "opens", "closes", "geometry_source",
+                 "verdict", "reason", "snap_from_m", "snap_to_m", "straight_km", "path_km", "ratio",
+                 "published_km", "vertices"]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -86,185 +86,230 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def shared_dir(arg: str | None) -> Path:
+def shared_dir(arg: str | None) -> Path | None:
+    ups = [str(p / "shared" / "data") for p in HERE.parents]
+    for cand in (arg, os.environ.get("MOBILITY_SHARED_DATA"), *ups):
+        if cand and (Path(cand) / NE_RAIL_FULL).is_file():
+            return Path(cand)
     if arg:
-        return Path(arg)
-    env = os.environ.get("MOBILITY_SHARED_DATA")
-    return Path(env) if env else DEFAULT_SHARED
+        raise SystemExit(f"error: {Path(arg) / NE_RAIL_FULL} not found; pass the shared data folder")
+    return None
 
 
-def build_graph(path: Path) -> nx.Graph:
-    """Vertex graph of the fclass=rail ways; edge attrs: weight (m), way (OSM id)."""
-    ways = gpd.read_file(path)
-    ways = ways[ways["fclass"] == "rail"]
-    g = nx.Graph()
-    for osm_id, geom in zip(ways["osm_id"], ways.geometry, strict=False):
-        pts = [(round(x, 7), round(y, 7)) for x, y in geom.coords]
-        for a, b in zip(pts[:-1], pts[1:], strict=False):
-            if a == b:
-                continue
-            w = haversine_m(*a, *b)
-            if g.has_edge(a, b) and g[a][b]["weight"] <= w:
-                continue
-            g.add_edge(a, b, weight=w, way=int(osm_id))
-    return g
-
-
-def trim_ends(path: list, nu: dict, nv: dict, du: float, dv: float, tol: float = 25.0) -> list:
-    """Cut a path's end zig-zags: start at the LAST vertex within ``tol`` m of the best
-    distance to the from-node, end at the FIRST later vertex within ``tol`` m of the best
-    distance to the to-node (a station yard can make the shortest path run past the
-    nearest vertex and come back on a parallel track)."""
-    def d(p, n):
-        return haversine_m(float(n["lon"]), float(n["lat"]), *p)
-    i = max(k for k, p in enumerate(path) if d(p, nu) <= du + tol)
-    j = min(k for k, p in enumerate(path) if k > i and d(p, nv) <= dv + tol)
-    return path[i:j + 1]
-
-
-def reversals(path: list, min_turn_deg: float = 150.0) -> list[tuple[float, float]]:
-    """Vertices where the path turns back by more than ``min_turn_deg`` (a reversal,
-    e.g. through a station yard)."""
-    out = []
-    for a, b, c in zip(path[:-2], path[1:-1], path[2:], strict=False):
-        k = math.cos(math.radians(b[1]))
-        v1 = ((b[0] - a[0]) * k, b[1] - a[1])
-        v2 = ((c[0] - b[0]) * k, c[1] - b[1])
-        n1, n2 = math.hypot(*v1), math.hypot(*v2)
-        if n1 and n2:
-            cos = (v1[0] * v2[0] + v1[1] * v2[1]) / (n1 * n2)
-            if math.degrees(math.acos(max(-1.0, min(1.0, cos)))) > min_turn_deg:
-                out.append((round(b[0], 6), round(b[1], 6)))
-    return out
-
-
-def section_id(row: dict[str, str]) -> str:
+def section_id(row: dict[str, str], mode: str) -> str:
     sid = (row.get("id") or "").strip()
-    return sid or f"rail:{row['from_id']}-{row['to_id']}:{row['gauge']}"
+    if sid:
+        return sid
+    return f"rail:{row['from_id']}-{row['to_id']}:{row['gauge']}" if mode == "rail" else \
+        f"road:{row['from_id']}-{row['to_id']}"
+
+
+def load_fc(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def clip_extract(fc: dict, areas, *, keep_props: tuple[str, ...], name: str, note: str) -> dict:
+    """The features of ``fc`` that enter ``areas`` (whole lines), with ``keep_props`` only."""
+    from shapely import STRtree
+
+    lines = [shape(f["geometry"]) for f in fc["features"]]
+    tree = STRtree(lines)
+    keep = sorted({int(i) for a in areas for i in tree.query(a, predicate="intersects")})
+    feats = [{"type": "Feature",
+              "properties": {k: fc["features"][i]["properties"].get(k) for k in keep_props},
+              "geometry": {"type": "LineString",
+                           "coordinates": [[round(x, 5), round(y, 5)] for x, y in lines[i].coords]}}
+             for i in keep]
+    return {"type": "FeatureCollection", "name": name, "license": "Public domain (Natural Earth)",
+            "attribution": "Made with Natural Earth", "note": note, "features": feats}
+
+
+def search_areas(rows: list[tuple[str, tuple, tuple]], rule, join_m: float):
+    return [ellipse(a, b, ratio=rule.ratio_hi, margin_m=rule.max_snap_m + join_m) for _, a, b in rows]
+
+
+def osm_features(shared: Path | None, nodes: dict, existing: dict) -> tuple[list[dict], list[dict]]:
+    """OSM features for the Latvian rail sections and their match rows."""
+    if shared is not None and (shared / "rail-lv" / "rail_lv_osm2023.geojson").is_file():
+        import build_geometry_osm as osm
+
+        out = io.StringIO()
+        feats, rejected = osm.build(shared, HERE, out=out)
+        sys.stdout.write(out.getvalue())
+    else:  # keep the shipped OSM features, if their end nodes still sit where they did
+        feats, rejected = [], []
+        for f in existing.get("features", []):
+            p = f["properties"]
+            if p.get("geometry_source", str(p.get("source", "")).split(":")[0]) != "osm":
+                continue
+            cs = f["geometry"]["coordinates"]
+            u, v = nodes.get(p["from_id"]), nodes.get(p["to_id"])
+            if u and v and haversine_m(*cs[0], *u) < 1 and haversine_m(*cs[-1], *v) < 1:
+                feats.append(f)
+        print(f"osm: kept {len(feats)} shipped OSM features (no shared/data/rail-lv)")
+    for f in feats:
+        f["properties"]["geometry_source"] = "osm"
+    return feats, rejected
+
+
+def build(shared: Path | None, *, write_extracts: bool) -> tuple[dict, list[dict], dict[Path, dict]]:
+    nodes = {r["id"]: (float(r["lon"]), float(r["lat"])) for r in read_csv(HERE / "nodes.csv")}
+    rails = read_csv(HERE / "rail_lines.csv")
+    roads = read_csv(HERE / "roads.csv")
+    existing = load_fc(HERE / "geometry.geojson") if (HERE / "geometry.geojson").is_file() else {}
+    avoid = unary_union([shape(f["geometry"]) for f in load_fc(AVOID)["features"]])
+
+    sys.path.insert(0, str(HERE))
+    osm_feats, _ = osm_features(shared, nodes, existing)  # OSM rejections are printed, not tabled
+    osm_done = {f["properties"]["section"]: f for f in osm_feats}
+
+    rail_rows = [(section_id(r, "rail"), nodes[r["from_id"]], nodes[r["to_id"]]) for r in rails]
+    road_rows = [(section_id(r, "road"), nodes[r["from_id"]], nodes[r["to_id"]]) for r in roads]
+    extracts: dict[Path, dict] = {}
+    if shared is not None:
+        rail_fc = clip_extract(load_fc(shared / NE_RAIL_FULL), search_areas(rail_rows, RAIL_RULE, RAIL_JOIN_M),
+                               keep_props=("featurecla", "scalerank"), name="ne_railroads",
+                               note="Natural Earth 10m railroads that enter a rail section's search ellipse "
+                                    "(networks/baltic/build_geometry.py); from shared/data/ne-rail-corridor/"
+                                    "ne_railroads_de_pl_baltic.geojson")
+        road_fc = clip_extract(load_fc(shared / NE_ROAD_FULL), search_areas(road_rows, ROAD_RULE, ROAD_JOIN_M),
+                               keep_props=("featureclass", "scalerank", "type"), name="ne_roads",
+                               note="Natural Earth 10m roads (scalerank <= 7) that enter a road section's search "
+                                    "ellipse (networks/baltic/build_geometry.py); from shared/data/"
+                                    "ne-roads-de-pl-baltic/ne_roads_de_pl_baltic.geojson")
+        extracts = {NE_RAIL: rail_fc, NE_ROAD: road_fc}
+        if write_extracts:
+            for path, fc in extracts.items():
+                write_json(path, fc)
+    else:
+        rail_fc, road_fc = load_fc(NE_RAIL), load_fc(NE_ROAD)
+    print(f"natural earth extracts: rail {len(rail_fc['features'])} lines, road {len(road_fc['features'])} lines")
+
+    rg = rail_graph(rail_fc["features"], join_m=RAIL_JOIN_M, avoid=avoid)
+    import networkx as nx
+
+    comp = max(nx.connected_components(rg), key=len)
+    road_nodes = sorted({r[k] for r in roads for k in ("from_id", "to_id")})
+    dg = road_graph(road_fc["features"], join_m=ROAD_JOIN_M, points=[nodes[n] for n in road_nodes], avoid=avoid)
+
+    features, table = list(osm_feats), []
+    for mode, rows, graph, rule in (("rail", rails, rg, RAIL_RULE), ("road", roads, dg, ROAD_RULE)):
+        for r in rows:
+            sid, u, v = section_id(r, mode), r["from_id"], r["to_id"]
+            pub = float(r["length_km"]) if r.get("length_km", "").strip() else None
+            status = r.get("status", "open") or "open"
+            rec = {"section": sid, "mode": mode, "from_id": u, "to_id": v, "status": status,
+                   "opens": r.get("opens", ""), "closes": r.get("closes", ""), "published_km": pub}
+            if sid in osm_done:
+                p = osm_done[sid]["properties"]
+                table.append({**rec, "geometry_source": "osm", "verdict": "ok", "reason": "OSM (rail-lv)",
+                              "snap_from_m": p.get("snap_from_m"), "snap_to_m": p.get("snap_to_m"),
+                              "straight_km": round(p["straight_m"] / 1000, 2),
+                              "path_km": round(p["length_m"] / 1000, 2), "ratio": p.get("ratio_straight"),
+                              "vertices": p.get("vertices_stored")})
+                continue
+            if mode == "rail" and status != "open":
+                table.append({**rec, "geometry_source": "schematic", "verdict": "planned",
+                              "reason": f"status {status}: Natural Earth has today's lines only, not this alignment",
+                              "straight_km": round(haversine_m(*nodes[u], *nodes[v]) / 1000, 2)})
+                continue
+            m = match_section(graph, nodes[u], nodes[v], section=sid, rule=rule, published_km=pub,
+                              snap="vertex" if mode == "rail" else "point",
+                              component=comp if mode == "rail" else None)
+            reason = m.reason
+            if m.ok and crosses(m.coords, avoid):
+                m, reason = None, "path enters Russia or Belarus"
+            ok = m is not None and m.ok
+            mm = m if m is not None else match_section(graph, nodes[u], nodes[v], section=sid, rule=rule,
+                                                       published_km=pub, snap="vertex" if mode == "rail"
+                                                       else "point", component=comp if mode == "rail" else None)
+            table.append({**rec, "geometry_source": "naturalearth" if ok else "schematic",
+                          "verdict": "ok" if ok else ("rejected" if mm.verdict == "ok" else mm.verdict),
+                          "reason": reason,
+                          "snap_from_m": _r(mm.snap_from_m, 0), "snap_to_m": _r(mm.snap_to_m, 0),
+                          "straight_km": _r(mm.straight_m / 1000, 2), "path_km": _r(mm.length_m / 1000, 2),
+                          "ratio": _r(mm.ratio, 3), "vertices": len(mm.coords) if ok else ""})
+            if ok:
+                coords = [[round(x, 5), round(y, 5)] for x, y in m.coords]
+                coords[0], coords[-1] = [round(c, 6) for c in nodes[u]], [round(c, 6) for c in nodes[v]]
+                features.append({"type": "Feature", "properties": {
+                    "section": sid, "from_id": u, "to_id": v, "geometry_source": "naturalearth",
+                    "source": NE_RAIL_SOURCE if mode == "rail" else NE_ROAD_SOURCE,
+                    "length_m": round(line_length_m([tuple(c) for c in coords]), 1),
+                    "snap_from_m": round(m.snap_from_m, 1), "snap_to_m": round(m.snap_to_m, 1),
+                    "straight_m": round(m.straight_m, 1), "ratio_straight": round(m.ratio, 3),
+                    "published_km": pub},
+                    "geometry": {"type": "LineString", "coordinates": coords}})
+    order = {r["section"]: i for i, r in enumerate(table)}
+    features.sort(key=lambda f: order.get(f["properties"]["section"], 1_000_000))
+    fc = {
+        "type": "FeatureCollection",
+        "name": "baltic_section_geometry",
+        "license": "mixed: OSM features ODbL-1.0; Natural Earth features public domain",
+        "attribution": "© OpenStreetMap contributors, ODbL 1.0 (Latvian rail ways via Geofabrik free layer, "
+                       "~late 2023); Made with Natural Earth (10m railroads and roads)",
+        "generator": "networks/baltic/build_geometry.py",
+        "features": features,
+    }
+    return fc, table, extracts
+
+
+def _r(x: float, nd: int):
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else round(x, nd)
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def table_csv(table: list[dict]) -> str:
+    out = io.StringIO()
+    w = csv.DictWriter(out, MATCH_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in table:
+        w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in MATCH_COLUMNS})
+    return out.getvalue()
+
+
+def summary(table: list[dict]) -> str:
+    lines = []
+    for mode in ("rail", "road"):
+        rows = [r for r in table if r["mode"] == mode]
+        by = {s: sum(1 for r in rows if r["geometry_source"] == s) for s in ("osm", "naturalearth", "schematic")}
+        lines.append(f"{mode}: {len(rows)} rows; osm {by['osm']}, naturalearth {by['naturalearth']}, "
+                     f"schematic {by['schematic']}")
+        for r in rows:
+            if r["geometry_source"] == "schematic":
+                lines.append(f"  schematic {r['section']}: {r['verdict']}: {r['reason']}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("shared_data", nargs="?", help="folder with rail-lv/ (default: $MOBILITY_SHARED_DATA or ../../../shared/data)")
-    ap.add_argument("--tolerance", type=float, default=10.0, help="simplification tolerance, metres (default 10)")
-    ap.add_argument("--out", default=str(HERE / "geometry.geojson"))
+    ap.add_argument("--shared", help="shared data folder (default: $MOBILITY_SHARED_DATA, else the first shared/data above this folder)")
+    ap.add_argument("--offline", action="store_true",
+                    help="use the extracts shipped in geodata/ even where shared/data exists")
+    ap.add_argument("--check", action="store_true", help="rebuild in memory; exit 1 if the shipped files differ")
     args = ap.parse_args(argv)
-
-    src = shared_dir(args.shared_data) / RAIL_LV
-    if not src.is_file():
-        print(f"error: {src} not found; pass the shared data folder or set MOBILITY_SHARED_DATA", file=sys.stderr)
-        return 2
-    nodes = {r["id"]: r for r in read_csv(HERE / "nodes.csv")}
-    rails = read_csv(HERE / "rail_lines.csv")
-    allowed = {n for n, r in nodes.items() if r["country"] == "LV"} | BORDER_NODES
-    todo = [r for r in rails
-            if r["from_id"] in allowed and r["to_id"] in allowed and "1520" in r["gauge"].split(";")]
-
-    g = build_graph(src)
-    comps = sorted(nx.connected_components(g), key=len, reverse=True)
-    main_comp = comps[0]
-    print(f"rail-lv graph: {g.number_of_nodes()} vertices, {g.number_of_edges()} edges, "
-          f"{len(comps)} components, largest {len(main_comp)} vertices")
-    verts = np.array(sorted(main_comp))
-    lat0 = math.radians(57.0)
-
-    def snap(node_id: str) -> tuple[tuple[float, float], float]:
-        lon, lat = float(nodes[node_id]["lon"]), float(nodes[node_id]["lat"])
-        dx = (verts[:, 0] - lon) * math.cos(lat0)
-        dy = verts[:, 1] - lat
-        i = int(np.argmin(dx * dx + dy * dy))
-        v = (float(verts[i, 0]), float(verts[i, 1]))
-        return v, haversine_m(lon, lat, *v)
-
-    to_3059 = Transformer.from_crs("EPSG:4326", "EPSG:3059", always_xy=True)
-    to_4326 = Transformer.from_crs("EPSG:3059", "EPSG:4326", always_xy=True)
-
-    features, rejected = [], []
-    print(f"{'section':36s} {'snap_u':>7s} {'snap_v':>7s} {'straight':>9s} {'path':>9s} "
-          f"{'ratio':>5s} {'publ.':>6s}  verdict")
-    for row in todo:
-        u, v, sid = row["from_id"], row["to_id"], section_id(row)
-        nu, nv = nodes[u], nodes[v]
-        (pu, du), (pv, dv) = snap(u), snap(v)
-        straight = haversine_m(float(nu["lon"]), float(nu["lat"]), float(nv["lon"]), float(nv["lat"]))
-        path = nx.dijkstra_path(g, pu, pv, weight="weight")
-        path = trim_ends(path, nu, nv, du, dv)
-        du = haversine_m(float(nu["lon"]), float(nu["lat"]), *path[0])
-        dv = haversine_m(float(nv["lon"]), float(nv["lat"]), *path[-1])
-        revs = reversals(path)
-        ways: list[int] = []
-        for a, b in zip(path[:-1], path[1:], strict=False):
-            w = g[a][b]["way"]
-            if not ways or ways[-1] != w:
-                ways.append(w)
-        ways = list(dict.fromkeys(ways))
-        coords = [(float(nu["lon"]), float(nu["lat"]))] if du >= 1.0 else []
-        coords += [tuple(p) for p in path]
-        if dv >= 1.0:
-            coords.append((float(nv["lon"]), float(nv["lat"])))
-        full = coords_length_m(coords)
-        ratio = full / straight
-        pub = float(row["length_km"]) if row["length_km"].strip() else None
-        why = []
-        if max(du, dv) > MAX_SNAP_M:
-            why.append(f"snap {max(du, dv):.0f} m > {MAX_SNAP_M:.0f} m")
-        if not RATIO_LO <= ratio <= RATIO_HI:
-            why.append(f"ratio {ratio:.2f} outside {RATIO_LO}-{RATIO_HI}")
-        if pub is not None and abs(full / 1000.0 - pub) > PUBLISHED_TOL * pub:
-            why.append(f"{full / 1000:.1f} km vs published {pub} km (>10 %)")
-        verdict = "ok" if not why else "REJECTED: " + "; ".join(why)
-        if revs and not why:
-            verdict += f" (path reverses at {revs})"
-        print(f"{sid:36s} {du:7.0f} {dv:7.0f} {straight / 1000:8.1f}k {full / 1000:8.1f}k "
-              f"{ratio:5.2f} {pub if pub is not None else '':>6}  {verdict}")
-        if why:
-            rejected.append((sid, why))
-            continue
-        xs, ys = to_3059.transform(*zip(*coords, strict=False))
-        simple = LineString(list(zip(xs, ys, strict=False))).simplify(args.tolerance, preserve_topology=True)
-        lon, lat = to_4326.transform(*zip(*simple.coords, strict=False))
-        out = [(round(x, 6), round(y, 6)) for x, y in zip(lon, lat, strict=False)]
-        out[0] = (round(float(nu["lon"]), 6), round(float(nu["lat"]), 6))
-        out[-1] = (round(float(nv["lon"]), 6), round(float(nv["lat"]), 6))
-        features.append({
-            "type": "Feature",
-            "properties": {
-                "section": sid,
-                "from_id": u,
-                "to_id": v,
-                "source": SOURCE,
-                "length_m": round(coords_length_m(out), 1),
-                "osm_path_length_m": round(full, 1),
-                "osm_ids": ways,
-                "snap_from_m": round(du, 1),
-                "snap_to_m": round(dv, 1),
-                "straight_m": round(straight, 1),
-                "ratio_straight": round(ratio, 3),
-                "published_km": pub,
-                "simplify_tolerance_m": args.tolerance,
-                "reversals": [list(r) for r in revs],
-                "vertices_osm": len(coords),
-                "vertices_stored": len(out),
-            },
-            "geometry": {"type": "LineString", "coordinates": [list(p) for p in out]},
-        })
-
-    fc = {
-        "type": "FeatureCollection",
-        "name": "baltic_rail_geometry",
-        "license": "ODbL-1.0",
-        "attribution": "© OpenStreetMap contributors, ODbL 1.0 (Latvian rail ways via Geofabrik free layer, ~late 2023)",
-        "generator": "networks/baltic/build_geometry.py",
-        "source_file": "shared/data/rail-lv/rail_lv_osm2023.geojson",
-        "features": features,
-    }
-    out_path = Path(args.out)
-    out_path.write_text(json.dumps(fc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    size = out_path.stat().st_size
-    print(f"wrote {out_path.name}: {len(features)} sections, {size / 1024:.0f} KB; "
-          f"rejected (left schematic): {len(rejected)}")
-    for sid, why in rejected:
-        print(f"  {sid}: {'; '.join(why)}")
+    shared = None if args.offline else shared_dir(args.shared)
+    print(f"inputs: {'shared data ' + str(shared) if shared else 'shipped extracts in geodata/'}")
+    fc, table, extracts = build(shared, write_extracts=not args.check)
+    print(summary(table))
+    geo_text = json.dumps(fc, ensure_ascii=False, separators=(",", ":")) + "\n"
+    csv_text = table_csv(table)
+    if args.check:
+        stale = [p.name for p, text in ((HERE / "geometry.geojson", geo_text),
+                                        (HERE / "geometry_matches.csv", csv_text))
+                 if not p.is_file() or p.read_text(encoding="utf-8") != text]
+        if stale:
+            print(f"stale: {', '.join(stale)}; run python networks/baltic/build_geometry.py")
+            return 1
+        print("shipped geometry is up to date")
+        return 0
+    (HERE / "geometry.geojson").write_text(geo_text, encoding="utf-8")
+    (HERE / "geometry_matches.csv").write_text(csv_text, encoding="utf-8")
+    print(f"wrote geometry.geojson ({len(geo_text.encode()) / 1024:.0f} KB, {len(fc['features'])} sections), "
+          f"geometry_matches.csv ({len(table)} rows)")
     return 0
 
 

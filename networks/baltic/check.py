@@ -13,7 +13,7 @@ skipped if the folder is missing.
 
 Sections:
   == rows        column names, confidence tags, ``source`` on every row, ids, year pairs
-  == geometry    geometry.geojson keys, orientation, end points, lengths
+  == geometry    geometry.geojson keys, orientation, end points, lengths (OSM and Natural Earth)
   == phasing     opens / closes of the Rail Baltica, S61 and A5 rows against DOMAIN.md
   == stations-pl Polish node positions against OSM station points (flag > 1 km)
   == rail        1435 / 1520 reach by year, required paths, nodes where both gauges meet
@@ -223,14 +223,14 @@ def check_rows(nodes, rails, roads, terms, cols) -> None:
     print("rail rows with closes:", ", ".join(sorted(sid("rail", r) + f" ({r['closes']})" for r in rails if r["closes"].strip())))
 
 
-def check_geometry(nodes, rails) -> None:
+def check_geometry(nodes, rails, roads) -> None:
     print("== geometry")
     path = HERE / "geometry.geojson"
     if not path.is_file():
         warn("no geometry.geojson: every section is schematic")
         return
     N = {n["id"]: n for n in nodes}
-    R = {sid("rail", r): r for r in rails}
+    R = {**{sid("rail", r): r for r in rails}, **{sid("road", r): r for r in roads}}
     fc = json.loads(path.read_text(encoding="utf-8"))
     print(f"geometry.geojson: {path.stat().st_size / 1024:.0f} KB, {len(fc['features'])} features, "
           f"attribution: {fc.get('attribution', '')!r}")
@@ -256,7 +256,10 @@ def check_geometry(nodes, rails) -> None:
         L = sum(km({"lon": a[0], "lat": a[1]}, {"lon": b[0], "lat": b[1]}) for a, b in zip(c[:-1], c[1:], strict=False))
         pub = r["length_km"].strip()
         extra = f", published {pub} km ({(L / float(pub) - 1) * 100:+.1f} %)" if pub else ""
-        print(f"ok   {s}: {len(c)} vertices, {L:.1f} km along OSM track, {p['ratio_straight']:.2f} x straight{extra}"
+        src = p.get("geometry_source", "osm")
+        if src not in ("osm", "naturalearth"):
+            fail(f"{s}: geometry_source {src!r} is not osm or naturalearth")
+        print(f"ok   {s}: {len(c)} vertices, {L:.1f} km along the {src} line, {p['ratio_straight']:.2f} x straight{extra}"
               + (f", reverses at {p['reversals']}" if p.get("reversals") else ""))
 
 
@@ -524,7 +527,7 @@ def main() -> int:
     cols["roads"], roads = read("roads.csv")
     cols["terminals"], terms = read("terminals.csv")
     check_rows(nodes, rails, roads, terms, cols)
-    check_geometry(nodes, rails)
+    check_geometry(nodes, rails, roads)
     check_stations(nodes, shared.resolve())
     check_phasing(rails, roads)
     check_rail(YEARS)
