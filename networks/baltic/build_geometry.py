@@ -72,8 +72,8 @@ NE_ROAD_FULL = Path("ne-roads-de-pl-baltic") / "ne_roads_de_pl_baltic.geojson"
 NE_RAIL = GEODATA / "ne_railroads.geojson"
 NE_ROAD = GEODATA / "ne_roads.geojson"
 AVOID = GEODATA / "avoid_ru_by.geojson"
-NE_RAIL_SOURCE = "Natural Earth 10m railroads (public domain), via shared/data/ne-rail-corridor"
-NE_ROAD_SOURCE = "Natural Earth 10m roads, scalerank <= 7 (public domain), via shared/data/ne-roads-de-pl-baltic"
+NE_RAIL_SOURCE = "ne:railroads (Natural Earth 10m railroads, public domain)"
+NE_ROAD_SOURCE = "ne:roads (Natural Earth 10m roads, scalerank <= 7, public domain)"
 ROAD_JOIN_M = 5000.0
 RAIL_JOIN_M = 300.0
 MATCH_COLUMNS = ["section", "mode", "from_id", "to_id", "status", "opens", "closes", "geometry_source",
