@@ -18,7 +18,9 @@ from typing import Any
 from mobility.errors import MobilityError, NetworkError, NoRouteError, ScenarioError  # noqa: E402
 
 _LAZY = {"Network": "mobility.network", "from_osm": "mobility.network", "load_network": "mobility.network",
-         "Scenario": "mobility.scenario", "load_scenario": "mobility.scenario"}
+         "Scenario": "mobility.scenario", "load_scenario": "mobility.scenario",
+         # the real functions, so that help(mobility.simulate) shows their signatures and docstrings
+         "simulate": "mobility.simulation", "compare": "mobility.analysis.experiments"}
 
 
 def __getattr__(name: str) -> Any:
@@ -45,16 +47,3 @@ __all__ = [
     "simulate",
 ]
 
-
-def simulate(*args, **kwargs):  # noqa: ANN002, ANN003
-    """Run a scenario once; see :func:`mobility.simulation.simulate`."""
-    from mobility.simulation import simulate as _simulate
-
-    return _simulate(*args, **kwargs)
-
-
-def compare(*args, **kwargs):  # noqa: ANN002, ANN003
-    """Compare candidate investments; see :func:`mobility.analysis.experiments.comparison.compare`."""
-    from mobility.analysis.experiments import compare as _compare
-
-    return _compare(*args, **kwargs)

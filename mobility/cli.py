@@ -139,8 +139,22 @@ def cmd_network(args: argparse.Namespace) -> int:
     else:
         net = load_network(args.name, year=args.year)
         every = load_network(args.name, all_years=True)
-    if args.describe or not args.out:
-        print(describe(net, all_years=every, sections=args.sections))
+    listing = args.nodes or args.sections
+    if args.describe or not (args.out or listing):
+        print(describe(net, all_years=every))
+    if listing:
+        from mobility.network.ids import format_table, node_table, section_table
+
+        when = f" in {net.year}" if net.year is not None else ""
+        if args.nodes:
+            nodes = node_table(net)
+            print(f"{len(nodes)} nodes of the {net.name} network{when} (ids for origin, destination, node, terminal):")
+            print(format_table(nodes))
+        if args.sections:
+            secs = section_table(net)
+            print(f"{len(secs)} sections of the {net.name} network{when} (ids for infrastructure.sections, "
+                  "disruptions, threats):")
+            print(format_table(secs))
     if args.out:
         if not str(args.out).endswith(".gpkg"):
             raise MobilityError(f"--out {args.out}: the network is written as a GeoPackage; use a .gpkg file name")
@@ -214,7 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--osm", help="build from a local OpenStreetMap file (.osm, .osm.bz2, .osm.pbf)")
     n.add_argument("--out", help="write a GeoPackage with layers rail, road, nodes")
     n.add_argument("--describe", action="store_true", help="print km by gauge and class, terminals, crossings")
-    n.add_argument("--sections", action="store_true", help="with --describe: list every section id")
+    n.add_argument("--nodes", action="store_true", help="list every node id with its name, kind and terminals")
+    n.add_argument("--sections", action="store_true",
+                   help="list every section id in service in --year with its kind, name, ends and km")
     n.set_defaults(func=cmd_network)
 
     for extra in ("mobility.briefing.cli", "mobility.analysis.experiments.commands"):
