@@ -209,7 +209,7 @@ def test_a_train_starting_at_a_gauge_terminal_uses_the_stock_of_its_first_line(b
 def test_a_pool_too_small_for_one_train_is_a_clear_error(baseline_dict, resources, field):
     d = small(baseline_dict)
     d["resources"] = resources
-    with pytest.raises(ScenarioError, match=rf"^{field}: .* needs \d+ at once but the pool holds"):
+    with pytest.raises(ScenarioError, match=rf"^<scenario>: {field}: .* needs \d+ at once but the pool holds"):
         simulate(parse_scenario(d))
 
 
