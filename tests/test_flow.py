@@ -27,7 +27,7 @@ def _first(ev: pd.DataFrame, mask) -> pd.Series:
 def test_no_train_holds_stock_while_waiting_for_its_loading_ramp(baseline_run):
     ev = baseline_run.events
     res = ev["resource"].astype(str)
-    trains = ev[ev["mode"] == "rail"]["mover"].astype(str).unique()
+    trains = ev[ev["event"] == "load"]["mover"].astype(str).unique()
     assert len(trains) > 100
     ramp_req = _first(ev, (ev["event"] == "request") & res.str.startswith("ramp:"))
     ramp_acq = _first(ev, (ev["event"] == "acquire") & res.str.startswith("ramp:"))
@@ -64,3 +64,80 @@ def test_two_brigades_at_one_ramp_do_not_interleave_when_stock_is_short(baseline
     runs = [u for i, u in enumerate(units) if i == 0 or units[i - 1] != u]
     # a-1 starts, the higher-priority b takes the ramp once it is ready, then a-1 finishes before a-2
     assert runs == ["a-1", "b", "a-1", "a-2"], runs
+
+
+CORRIDOR = "rail:trakiszki-mockava:1435"
+
+
+def _intervals(ev: pd.DataFrame, section: str) -> pd.DataFrame:
+    on = ev[(ev["place"] == section) & ev["event"].isin(["enter", "leave"])]
+    w = on.pivot_table(index="mover", columns="event", values="time", aggfunc="first", observed=True)
+    return w.sort_values("enter")
+
+
+def test_single_track_is_one_track_for_both_directions(baseline_run):
+    ev = baseline_run.events
+    w = _intervals(ev, CORRIDOR)
+    empties = w.index.astype(str).str.endswith("/empty")
+    # loaded trains run one way, their empty stock the other, on the same track
+    assert empties.sum() > 50 and (~empties).sum() > 50
+    # no two trains (of either direction) on the section at once
+    assert (w["enter"].to_numpy()[1:] >= w["leave"].to_numpy()[:-1] - 1e-9).all()
+    # TR0603's 10 trains a day is the ceiling for both directions together (no loop data here)
+    starts = w["enter"].to_numpy()
+    assert (starts[10:] - starts[:-10] >= 24 - 1e-6).all()
+    # and it binds: some day carried the full ten
+    assert (starts[10:] - starts[:-10] < 24 + 1e-6).any()
+
+
+def test_empty_stock_returns_over_the_network_as_trains(baseline_run):
+    ev = baseline_run.events
+    movers = ev["mover"].astype(str)
+    loaded = set(movers[(ev["event"] == "unloaded")])
+    back = set(movers[(ev["event"] == "returned")].str.removesuffix("/empty"))
+    assert len(loaded) > 100 and loaded <= back
+    entered = ev[(ev["event"] == "enter") & movers.str.endswith("/empty")]["place"].astype(str)
+    assert entered.str.startswith("rail:").all() and entered.nunique() > 10
+    # the stock is back in its pool only after the empty train has run home
+    ret = ev[ev["event"] == "returned"].groupby(movers)["time"].max()
+    rel = ev[(ev["event"] == "release") & ev["resource"].astype(str).str.startswith("wagons:")]
+    last_rel = rel.groupby(rel["mover"].astype(str))["time"].max()
+    turnaround = baseline_run.factors["wagon_turnaround_hours"]
+    for mover, t in last_rel.items():
+        assert t >= ret[f"{mover}/empty"] + turnaround - 1e-6
+
+
+def test_passing_loops_split_a_single_track_into_blocks(baseline_dict, monkeypatch):
+    from mobility.network.loops import Loops
+    from mobility.sim import engine
+
+    d = copy.deepcopy(baseline_dict)
+    d["horizon_days"] = 40
+    d["forces"] = [{"id": "m", "type": "mech_bde", "count": 2, "ready_day": 0, "origin": "bialystok",
+                    "destination": "rukla", "mode": "rail"}]
+    d["resources"] = {**d["resources"], "wagons_1435": 3000, "wagons_1520": 3000, "locomotives_1435": 200,
+                      "locomotives_1520": 200}
+    d["infrastructure"] = {"terminals": [{"node": "bialystok", "method": "ramp", "ramps": 8}]}
+    sec = "rail:bialystok-sokolka:1435"
+    plain = simulate(parse_scenario(d), check=True)
+    monkeypatch.setattr(engine, "passing_loops", lambda name: {sec: Loops(sec, 3, "test", "")})
+    loops = simulate(parse_scenario(d), check=True)
+    blocks = loops.resources[loops.resources["resource"].astype(str).str.startswith(f"track:{sec}:block")]
+    assert len(blocks) == 4
+    # capacity is the running time between loops: more trains a day pass than without loops
+    def best_day(res) -> int:
+        s = _intervals(res.events, sec)["enter"].to_numpy()
+        return max(int(((s >= t) & (s < t + 24 - 1e-6)).sum()) for t in s)
+    assert best_day(plain) <= 10 < best_day(loops)
+
+
+def test_double_track_keeps_a_headway_per_direction(baseline_run):
+    w = _intervals(baseline_run.events, "rail:czyzew-lapy:1435")
+    empties = w.index.astype(str).str.endswith("/empty")
+    for direction in (w[empties], w[~empties]):
+        s = direction["enter"].to_numpy()
+        assert len(s) > 50 and (s[1:] - s[:-1] >= 24 / 30 - 1e-6).all()
+    # opposing trains pass each other on double track
+    east, west = w[~empties], w[empties]
+    overlap = [((west["enter"] < r.leave) & (west["leave"] > r.enter)).any() for r in east.itertuples()]
+    assert any(overlap)

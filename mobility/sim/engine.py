@@ -22,6 +22,7 @@ from mobility.errors import NoRouteError, ScenarioError, WorkLimitError
 from mobility.factors import Factors
 from mobility.forces import UnitType
 from mobility.network.edits import close, with_capacity_defaults
+from mobility.network.loops import passing_loops
 from mobility.network.model import Network
 from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
 from mobility.scenario import Scenario
@@ -66,10 +67,11 @@ class RailStep:
     """What a train needs to run one rail edge (computed once per edge)."""
 
     section: str
-    track: Server
+    track: Server | None  # double track: the direction's headway slot
     crosses_border: bool
     headway_h: float
     run_h: float
+    blocks: tuple[Server, ...] = ()  # single track: loop-to-loop blocks in running order, shared by both directions
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class Model:
         self.env = simpy.Environment()
         self.log = EventLog()
         self.router = Router(self.network, factors)
+        self.loops = passing_loops(scenario.network)
         self._routers: dict[frozenset[str], Router] = {frozenset(): self.router}
         windows: dict[str, list[tuple[float, float]]] = {}
         for d in scenario.disruptions:
@@ -161,6 +164,17 @@ class Model:
         direction = "fwd" if sec.split(":")[1] == f"{u}-{v}" else "rev"
         return self._server(f"track:{sec}:{direction}", "track", sec, 1, (sec, u, v))
 
+    def blocks(self, u: str, v: str, k: int) -> tuple[Server, ...]:
+        """A single-track section as blocks from passing loop to passing loop, in the order
+        a train from ``u`` to ``v`` runs them; one track for both directions."""
+        sec = self.network.rail.edges[u, v, k]["section"]
+        loops = self.loops.get(sec)
+        if loops is None:  # no loop data: the whole section is one block
+            return (self._server(f"track:{sec}:both", "track", sec, 1, (sec, u, v)),)
+        out = tuple(self._server(f"track:{sec}:block{i + 1}", "track", sec, 1, (sec, u, v))
+                    for i in range(loops.loops + 1))
+        return out if sec.split(":")[1] == f"{u}-{v}" else out[::-1]
+
     def ramp(self, node: str) -> Server:
         """Loading/unloading ramps at a node (data, or the default mobile ramp)."""
         ramps = sum((t.ramps or 0) for t in self.network.terminals_at(node, method="ramp"))
@@ -213,8 +227,12 @@ class Model:
             f = self.factors
             d = self.network.rail.edges[u, v, k]
             speed = min(d.get("maxspeed") or f["default_freight_speed_kmh"], f["military_train_speed_kmh"])
-            step = RailStep(d["section"], self.track(u, v, k), self.crosses_border(u, v),
-                            24.0 / max(d["trains_per_day"], 1e-6), d["length"] / 1000.0 / speed)
+            headway, run = 24.0 / max(d["trains_per_day"], 1e-6), d["length"] / 1000.0 / speed
+            if (d.get("tracks") or 1) >= 2:
+                step = RailStep(d["section"], self.track(u, v, k), self.crosses_border(u, v), headway, run)
+            else:
+                step = RailStep(d["section"], None, self.crosses_border(u, v), headway, run,
+                                blocks=self.blocks(u, v, k))
             self._rail_steps[(u, v, k)] = step
         return step
 

@@ -7,11 +7,12 @@ import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from mobility.network.routing import Route
+from mobility.errors import NoRouteError
+from mobility.network.routing import Mover, Route
 from mobility.sim.resources import Who
 
 if TYPE_CHECKING:
-    from mobility.sim.engine import Model
+    from mobility.sim.engine import Model, RailStep
 
 
 def wagons_per_train(model: Model, route: Route) -> int:
@@ -25,8 +26,38 @@ def wagons_per_train(model: Model, route: Route) -> int:
     return max(1, int((limit - f["locomotive_length_m"]) // f["wagon_length_m"]))
 
 
+def run_section(model: Model, who: Who, step: RailStep) -> Generator[Any, Any, float]:
+    """Run one rail edge; returns the running hours.
+
+    Double track: the direction's headway slot, then the running time.
+    Single track: the track is one for both directions, held from passing loop
+    to passing loop for the running time between them (and, with no loop data,
+    for at least TR0603's headway: its trains a day are then the ceiling for both
+    directions together); a train waits for the next block in a loop, holding nothing.
+    """
+    env, log = model.env, model.log
+    run = step.run_h + model.section_delay(who)
+    if step.blocks:
+        n = len(step.blocks)
+        for i, block in enumerate(step.blocks):
+            yield from block.occupy(who, max(run / n, step.headway_h if n == 1 else 0.0))
+            if i == 0:
+                log.add(env.now, who, "enter", step.section, "", 0)
+            yield env.timeout(run / n)
+    else:
+        yield from step.track.occupy(who, step.headway_h)
+        log.add(env.now, who, "enter", step.section, "", 0)
+        yield env.timeout(run)
+    log.add(env.now, who, "leave", step.section, "", 0)
+    return run
+
+
 def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) -> Generator[Any, Any, None]:
-    """The process of one train from its loading ramp to its railhead."""
+    """The process of one train from its loading ramp to its railhead.
+
+    Its stock is taken when its loading slot comes and goes back to where it
+    was taken as an empty train over the network (:func:`empty_return`).
+    """
     env, f, log = model.env, model.factors, model.log
     gauge = route.mover.gauge or next(leg.gauge for leg in route.legs if leg.mode == "rail")
     wagon_pool, loco_pool = model.wagons[gauge], model.locos[gauge]
@@ -39,7 +70,7 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
     yield env.timeout(f["shunting_hours"] + wagons * f["load_hours_per_wagon"])
     log.add(env.now, who, "loaded", ramp.place, "", 0)
     ramp.release(who, slot)
-    outbound_h = 0.0  # nominal running hours on the current gauge, for the empty return
+    home = route.origin  # where the stock now in use was taken
     for leg in route.legs:
         if leg.mode == "rail":
             for u, v, k in leg.edges:
@@ -48,12 +79,7 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                     log.add(env.now, who, "request", v, "clearance", 0)
                     yield env.timeout(cleared_at - env.now)
                     log.add(env.now, who, "cleared", v, "", 0)
-                yield from step.track.occupy(who, step.headway_h)
-                run = step.run_h + model.section_delay(who)
-                log.add(env.now, who, "enter", step.section, "", 0)
-                yield env.timeout(run)
-                log.add(env.now, who, "leave", step.section, "", 0)
-                outbound_h += run
+                yield from run_section(model, who, step)
         elif leg.mode == "gauge_change":
             node, method = leg.start, leg.method or "transload"
             new_gauge = 1520 if gauge == 1435 else 1435
@@ -67,8 +93,7 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                 yield env.timeout(model.router.gauge_change_hours(method, wagons))
                 log.add(env.now, who, "gauge_changed", terminal.place, "", 0)
                 terminal.release(who, slot)
-                wagon_pool.give_back(who, wagons, outbound_h + f["wagon_turnaround_hours"])
-                loco_pool.give_back(who, 1, outbound_h + f["wagon_turnaround_hours"])
+                env.process(empty_return(model, who, node, home, gauge, wagons, 1))
                 wagon_pool, loco_pool = model.wagons[new_gauge], model.locos[new_gauge]
             else:  # bogie exchange: same wagons, new bogies, a locomotive of the new gauge
                 slot = yield from terminal.acquire(who)
@@ -77,15 +102,49 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                 yield env.timeout(model.router.gauge_change_hours(method, wagons))
                 log.add(env.now, who, "gauge_changed", terminal.place, "", 0)
                 terminal.release(who, slot)
-                loco_pool.give_back(who, 1, outbound_h + f["wagon_turnaround_hours"])
+                env.process(empty_return(model, who, node, home, gauge, 0, 1))  # the light engine
                 loco_pool = model.locos[new_gauge]
             model.committed[node] -= 1
-            gauge, outbound_h = new_gauge, 0.0
+            gauge, home = new_gauge, node
     yield from model.ramp(route.destination).use(
         who, f["shunting_hours"] + wagons * f["unload_hours_per_wagon"], event=("unload", "unloaded"))
-    back = outbound_h + f["wagon_turnaround_hours"]
-    wagon_pool.give_back(who, wagons, back)
-    loco_pool.give_back(who, 1, back)
+    wagon_gauge = int(wagon_pool.rid.split(":")[1])
+    if wagon_gauge == gauge:
+        env.process(empty_return(model, who, route.destination, home, gauge, wagons, 1))
+    else:  # bogie-exchanged wagons go home through the exchange; the locomotive with them
+        env.process(empty_return(model, who, route.destination, route.origin, wagon_gauge, wagons, 1,
+                                 loco_gauge=gauge))
+
+
+def empty_return(model: Model, who: Who, start: str, home: str, gauge: int, wagons: int, locos: int,
+                 *, loco_gauge: int | None = None) -> Generator[Any, Any, None]:
+    """Empty stock runs back from ``start`` to ``home`` as a train, taking paths like any
+    other; its wagons and locomotive are back in their pools after the turnaround.
+
+    Logged as mover ``<train>/empty`` (no troops, no vehicles) with ``depart``,
+    ``enter``/``leave`` per section and ``returned``.
+    """
+    env, log = model.env, model.log
+    empty = Who(who.unit, f"{who.mover}/empty", who.mode, 0, 0, who.priority, who.rank)
+    log.add(env.now, empty, "depart", start, "", 0)
+    if start != home:
+        router = model.router_at(env.now)
+        try:
+            route = router.route(start, home, Mover.train(gauge=gauge))
+        except NoRouteError:
+            route = router.route(start, home, Mover.train(gauge=gauge, change_gauge=True))
+        for leg in route.legs:
+            if leg.mode == "rail":
+                for u, v, k in leg.edges:
+                    yield from run_section(model, empty, model.rail_step(u, v, k))
+            else:
+                yield env.timeout(leg.hours)
+    log.add(env.now, empty, "returned", home, "", 0)
+    turnaround = model.factors["wagon_turnaround_hours"]
+    if wagons:
+        model.wagons[gauge].give_back(who, wagons, turnaround)
+    if locos:
+        model.locos[gauge if loco_gauge is None else loco_gauge].give_back(who, locos, turnaround)
 
 
 def trains_needed(model: Model, tracked: int, wheeled: int, containers: int, per_train: int) -> list[tuple[int, int, int, int]]:
