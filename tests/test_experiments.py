@@ -77,7 +77,7 @@ def terminal_scenario() -> Scenario:
         "factors": {"tracked_march_speed_kmh": 0.5},
         "uncertainties": [{"factor": "load_hours_per_wagon", "distribution": "triangular", "low": 0.8,
                            "mode": 1.0, "high": 1.6, "scale": "multiply"}],
-        "infrastructure": {"sections": {s: {"trains_per_day": 200} for s in rail},
+        "infrastructure": {"sections": {s: {"trains_per_day": 200, "tracks": 2} for s in rail},
                            "terminals": [{"node": n, "method": "ramp", "ramps": 20}
                                          for n in ("warszawa_wsch", "pabrade")]},
         "targets": {"reading": "cumulative", "theatre_share": 1.0,

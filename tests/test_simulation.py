@@ -35,7 +35,8 @@ def terminal_bound(baseline_dict: dict, node: str | None = None, ramps: int = 1)
         terms.append({"node": node, "method": "transload", "ramps": ramps})
     rail = load_network(year=2025).rail
     d["infrastructure"] = {"terminals": terms,
-                           "sections": {d_["section"]: {"trains_per_day": 48} for _, _, d_ in rail.edges(data=True)}}
+                           "sections": {d_["section"]: {"trains_per_day": 48, "tracks": 2}
+                                        for _, _, d_ in rail.edges(data=True)}}
     return d
 
 

@@ -71,6 +71,7 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
     log.add(env.now, who, "loaded", ramp.place, "", 0)
     ramp.release(who, slot)
     home = route.origin  # where the stock now in use was taken
+    returns = 0  # empty trains sent home so far
     for leg in route.legs:
         if leg.mode == "rail":
             for u, v, k in leg.edges:
@@ -93,7 +94,8 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                 yield env.timeout(model.router.gauge_change_hours(method, wagons))
                 log.add(env.now, who, "gauge_changed", terminal.place, "", 0)
                 terminal.release(who, slot)
-                env.process(empty_return(model, who, node, home, gauge, wagons, 1))
+                returns += 1
+                env.process(empty_return(model, who, returns, node, home, gauge, wagons, 1))
                 wagon_pool, loco_pool = model.wagons[new_gauge], model.locos[new_gauge]
             else:  # bogie exchange: same wagons, new bogies, a locomotive of the new gauge
                 slot = yield from terminal.acquire(who)
@@ -102,7 +104,8 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                 yield env.timeout(model.router.gauge_change_hours(method, wagons))
                 log.add(env.now, who, "gauge_changed", terminal.place, "", 0)
                 terminal.release(who, slot)
-                env.process(empty_return(model, who, node, home, gauge, 0, 1))  # the light engine
+                returns += 1
+                env.process(empty_return(model, who, returns, node, home, gauge, 0, 1))  # the light engine
                 loco_pool = model.locos[new_gauge]
             model.committed[node] -= 1
             gauge, home = new_gauge, node
@@ -110,22 +113,22 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
         who, f["shunting_hours"] + wagons * f["unload_hours_per_wagon"], event=("unload", "unloaded"))
     wagon_gauge = int(wagon_pool.rid.split(":")[1])
     if wagon_gauge == gauge:
-        env.process(empty_return(model, who, route.destination, home, gauge, wagons, 1))
+        env.process(empty_return(model, who, returns + 1, route.destination, home, gauge, wagons, 1))
     else:  # bogie-exchanged wagons go home through the exchange; the locomotive with them
-        env.process(empty_return(model, who, route.destination, route.origin, wagon_gauge, wagons, 1,
+        env.process(empty_return(model, who, returns + 1, route.destination, route.origin, wagon_gauge, wagons, 1,
                                  loco_gauge=gauge))
 
 
-def empty_return(model: Model, who: Who, start: str, home: str, gauge: int, wagons: int, locos: int,
+def empty_return(model: Model, who: Who, n: int, start: str, home: str, gauge: int, wagons: int, locos: int,
                  *, loco_gauge: int | None = None) -> Generator[Any, Any, None]:
     """Empty stock runs back from ``start`` to ``home`` as a train, taking paths like any
     other; its wagons and locomotive are back in their pools after the turnaround.
 
-    Logged as mover ``<train>/empty`` (no troops, no vehicles) with ``depart``,
-    ``enter``/``leave`` per section and ``returned``.
+    Logged as mover ``<train>/empty/<n>`` (``n``: the train's n-th empty return; no
+    troops, no vehicles) with ``depart``, ``enter``/``leave`` per section and ``returned``.
     """
     env, log = model.env, model.log
-    empty = Who(who.unit, f"{who.mover}/empty", who.mode, 0, 0, who.priority, who.rank)
+    empty = Who(who.unit, f"{who.mover}/empty/{n}", who.mode, 0, 0, who.priority, who.rank)
     log.add(env.now, empty, "depart", start, "", 0)
     if start != home:
         router = model.router_at(env.now)
