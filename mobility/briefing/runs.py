@@ -14,7 +14,6 @@ as it stands now, without those overrides.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,13 +74,6 @@ def check_run_dir(folder: str | Path) -> Path:
     return folder
 
 
-def _read_csv(folder: Path, name: str) -> pd.DataFrame:
-    path = folder / name
-    if not path.is_file():
-        raise _missing(folder, f"not a complete run folder (no {name})")
-    return pd.read_csv(path, keep_default_na=True)
-
-
 def _run_network(folder: Path, summary: dict[str, Any]) -> tuple[Network, Scenario | None]:
     from mobility.infrastructure import scenario_network
     from mobility.network import load_network
@@ -113,19 +105,18 @@ def load_run(folder: str | Path) -> RunData:
         naming the path and the fix), or the event log names sections the
         network no longer has (the network data changed since the run).
     """
+    from mobility.runfolder import read_events, read_summary, read_table
+
     folder = check_run_dir(folder)
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        events = pd.read_parquet(folder / "events.parquet")
-    except (OSError, ValueError) as exc:
-        raise MobilityError(f"{folder}: cannot read the run ({exc}); run the scenario again") from None
-    bottlenecks = _read_csv(folder, "bottlenecks.csv")
+    summary = read_summary(folder)
+    events = read_events(folder)
+    bottlenecks = read_table(folder, "bottlenecks.csv")
     bottlenecks["place"] = bottlenecks["place"].fillna("").astype(str)
     tiers = pd.DataFrame(summary.get("tiers") or [], columns=["day", "required", "closed", "met_day", "shortfall"])
     tiers["met_day"] = pd.to_numeric(tiers["met_day"], errors="coerce")
     network, scenario = _run_network(folder, summary)
-    run = RunData(folder=folder, summary=summary, events=events, closure=_read_csv(folder, "closure.csv"),
-                  units=_read_csv(folder, "units.csv"), bottlenecks=bottlenecks, tiers=tiers,
+    run = RunData(folder=folder, summary=summary, events=events, closure=read_table(folder, "closure.csv"),
+                  units=read_table(folder, "units.csv"), bottlenecks=bottlenecks, tiers=tiers,
                   network=network, scenario=scenario)
     check_sections(run.events, run.network, where=str(folder))
     return run
