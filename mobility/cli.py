@@ -107,6 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             _write_outputs(result, tmp)
     print(f"{sc.name}: {summary['troops_closed']:,} of {summary['troops_total']:,} troops closed, "
           f"{summary['troops_combat_ready']:,} combat-ready (seed {result.seed})")
+    for line in result.held:
+        print(f"  note: {line}")
     from mobility.requirement import format_tiers
 
     print(format_tiers(result.tiers, result.requirement))

@@ -47,6 +47,8 @@ class SimulationResult:
     factors: Factors
     nominal_h: dict[str, float] = field(repr=False)
     end_h: float = 0.0
+    held: tuple[str, ...] = ()
+    """One line per closure that holds movers at the horizon because it does not reopen within it."""
 
     @property
     def span_h(self) -> float:
@@ -205,6 +207,33 @@ def preflight(scenario: Scenario, *, max_movers: int = MAX_MOVERS) -> None:
         raise in_file(scenario, exc) from None
 
 
+def held_by_closures(model: Model, events: pd.DataFrame, horizon_h: float) -> tuple[str, ...]:
+    """Closures still holding movers at the horizon, and reopening only after it: one line each.
+
+    Where every route is cut only for a while, movers wait and go on; these
+    lines say where the run ended with movers still waiting because no route
+    reopens within the horizon.
+    """
+    if not len(events):
+        return ()
+    last = events.groupby("mover", observed=True, sort=False).tail(1)
+    waiting = last[(last["event"] == "request") & (last["mover"].astype(str) != "")]
+    held: dict[tuple[str, float], set[str]] = {}
+    for unit, rid in zip(waiting["unit"].astype(str), waiting["resource"].astype(str), strict=True):
+        server = model.servers.get(rid)
+        if server is None:
+            continue
+        for target in server.close_targets:
+            end = model.closures.closed_until((target,), horizon_h - 1e-9)
+            if end is not None and end >= horizon_h:
+                held.setdefault((target, end), set()).add(unit)
+                break
+    return tuple(f"{len(units)} unit(s) ({', '.join(sorted(units)[:5])}{', ...' if len(units) > 5 else ''}) still "
+                 f"wait at {target}, closed until D+{end / 24:g}: no route round it reopens within the horizon "
+                 f"(D+{horizon_h / 24:g}), so they do not close in this run"
+                 for (target, end), units in sorted(held.items()))
+
+
 def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | None = None,
              progress: Callable[[float], None] | None = None, check: bool = False,
              max_movers: int = MAX_MOVERS, max_events: int = MAX_EVENTS) -> SimulationResult:
@@ -247,9 +276,11 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
         raise in_file(scenario, exc) from None
     units = expand_forces(scenario)
     nominal = {u.id: 0.0 if u.in_place else model.plan(u, 0.0, disrupted=False).nominal_h for u in units}
-    result = SimulationResult(scenario=scenario, seed=seed, events=model.log.frame(),
+    events = model.log.frame()
+    result = SimulationResult(scenario=scenario, seed=seed, events=events,
                               resources=model.resources_frame(), network=model.network, factors=factors,
-                              nominal_h=nominal, end_h=float(model.log.last_time()))
+                              nominal_h=nominal, end_h=float(model.log.last_time()),
+                              held=held_by_closures(model, events, scenario.horizon_days * 24.0))
     if check:
         result.check()
     return result

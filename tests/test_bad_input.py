@@ -268,3 +268,31 @@ def test_zero_ramp_pairs_close_a_gauge_terminal(baseline_dict):
     d = small(baseline_dict, infrastructure={"terminals": [{"node": "sestokai", "method": "transload", "ramps": 0}]})
     assert "sestokai" in scenario_network(parse_scenario(small(baseline_dict))).gauge_terminals
     assert "sestokai" not in scenario_network(parse_scenario(d)).gauge_terminals
+
+
+# -- temporary closures wait ---------------------------------------------------------------------
+CROSSINGS = ("budzisko", "ogrodniki", "trakiszki")  # the Poland-Lithuania road and rail crossings
+
+
+def test_closing_every_crossing_for_a_while_makes_movers_wait_for_the_reopening(baseline_dict):
+    from mobility.simulation import simulate
+
+    d = small(baseline_dict, forces=[force(id="m", ready_day=0)], horizon_days=40,
+              disruptions=[{"node": n, "from_day": 0, "to_day": 5} for n in CROSSINGS])
+    res = simulate(parse_scenario(d), check=True)  # before: "no 1435 mm rail route ..." aborted the run
+    closed = res.events[res.events["event"] == "closed"]
+    assert len(closed) == 1 and closed["time"].iloc[0] > 5 * 24
+    crossed = res.events[(res.events["event"] == "enter") & res.events["place"].astype(str).str.contains(
+        "suwalki-budzisko|trakiszki-mockava|ogrodniki")]
+    assert len(crossed) and crossed["time"].min() >= 5 * 24
+    assert res.held == ()
+
+
+def test_a_cut_that_does_not_reopen_within_the_horizon_is_said(tmp_path, baseline_dict):
+    d = small(baseline_dict, forces=[force(id="m", ready_day=0)], horizon_days=20,
+              disruptions=[{"node": n, "from_day": 0, "to_day": 500} for n in CROSSINGS])
+    p = write(tmp_path, d)
+    res = run_cli(["run", str(p), "--no-map", "--out", str(tmp_path / "o")])
+    assert res.code == 0, res.err
+    assert "note: 1 unit(s) (m) still wait at" in res.out and "closed until D+500" in res.out
+    assert "no route round it reopens within the horizon" in res.out

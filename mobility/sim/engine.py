@@ -490,7 +490,10 @@ class Model:
             router = self.router_at(self.env.now)
             for wagons, tr, wh, co in trains_needed(self, *plan.rail_load, per):
                 # each train is routed on its own, so trains spread over the gauge terminals
-                rail, road_after = self._rail_plan(router, unit)
+                try:
+                    rail, road_after = self._rail_plan(router, unit)
+                except NoRouteError:  # cut off for now: plan on the whole network and wait at the closure
+                    rail, road_after = self._rail_plan(self.router, unit)
                 for leg in rail.legs:
                     if leg.mode == "gauge_change":
                         self.committed[leg.start] = self.committed.get(leg.start, 0) + 1
