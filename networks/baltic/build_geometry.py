@@ -16,7 +16,8 @@ For every section of ``rail_lines.csv`` and ``roads.csv`` it takes the best real
    (``mobility.network.geometry``: ``rail_graph``/``road_graph`` + ``match_section``),
    with Russia (Kaliningrad) and Belarus cut out of the line graph
    (``geodata/avoid_ru_by.geojson``), accepted when its length agrees with the section's
-   (``RAIL_RULE`` / ``ROAD_RULE``). Rail rows that are not ``open`` (Rail Baltica under
+   (``RAIL_RULE`` / ``ROAD_RULE``: within 10 % of a published length, else 1.0-1.6 x the
+   straight line; snaps up to 3 km rail, 10 km road). Rail rows that are not ``open`` (Rail Baltica under
    construction or planned) are not matched: the Natural Earth lines are today's.
 3. **schematic** — the rest stays a straight line (the loader draws it and says so).
 
@@ -124,8 +125,18 @@ def clip_extract(fc: dict, areas, *, keep_props: tuple[str, ...], name: str, not
             "attribution": "Made with Natural Earth", "note": note, "features": feats}
 
 
-def search_areas(rows: list[tuple[str, tuple, tuple]], rule, join_m: float):
-    return [ellipse(a, b, ratio=rule.ratio_hi, margin_m=rule.max_snap_m + join_m) for _, a, b in rows]
+def search_areas(rows: list[tuple[str, tuple, tuple, float | None]], rule, join_m: float):
+    """The ellipse of each row: an acceptable path is at most 1.6 x straight, or 1.1 x published."""
+    out = []
+    for _, a, b, pub in rows:
+        straight = max(haversine_m(*a, *b), 1.0)
+        ratio = max(rule.ratio_hi, (1 + rule.published_tol) * pub * 1000 / straight) if pub else rule.ratio_hi
+        out.append(ellipse(a, b, ratio=ratio, margin_m=rule.max_snap_m + join_m))
+    return out
+
+
+def _published(r: dict[str, str]) -> float | None:
+    return float(r["length_km"]) if r.get("length_km", "").strip() else None
 
 
 def osm_features(shared: Path | None, nodes: dict, existing: dict) -> tuple[list[dict], list[dict]]:
@@ -163,8 +174,8 @@ def build(shared: Path | None, *, write_extracts: bool) -> tuple[dict, list[dict
     osm_feats, _ = osm_features(shared, nodes, existing)  # OSM rejections are printed, not tabled
     osm_done = {f["properties"]["section"]: f for f in osm_feats}
 
-    rail_rows = [(section_id(r, "rail"), nodes[r["from_id"]], nodes[r["to_id"]]) for r in rails]
-    road_rows = [(section_id(r, "road"), nodes[r["from_id"]], nodes[r["to_id"]]) for r in roads]
+    rail_rows = [(section_id(r, "rail"), nodes[r["from_id"]], nodes[r["to_id"]], _published(r)) for r in rails]
+    road_rows = [(section_id(r, "road"), nodes[r["from_id"]], nodes[r["to_id"]], _published(r)) for r in roads]
     extracts: dict[Path, dict] = {}
     if shared is not None:
         rail_fc = clip_extract(load_fc(shared / NE_RAIL_FULL), search_areas(rail_rows, RAIL_RULE, RAIL_JOIN_M),
@@ -196,7 +207,7 @@ def build(shared: Path | None, *, write_extracts: bool) -> tuple[dict, list[dict
     for mode, rows, graph, rule in (("rail", rails, rg, RAIL_RULE), ("road", roads, dg, ROAD_RULE)):
         for r in rows:
             sid, u, v = section_id(r, mode), r["from_id"], r["to_id"]
-            pub = float(r["length_km"]) if r.get("length_km", "").strip() else None
+            pub = _published(r)
             status = r.get("status", "open") or "open"
             rec = {"section": sid, "mode": mode, "from_id": u, "to_id": v, "status": status,
                    "opens": r.get("opens", ""), "closes": r.get("closes", ""), "published_km": pub}
