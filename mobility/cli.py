@@ -112,6 +112,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mobility.requirement import format_tiers
 
     print(format_tiers(result.tiers, result.requirement))
+    from mobility.analysis.disruptions import closure_lines
+
+    closures = closure_lines(result.events, result.network)
+    if closures:
+        print("closed by disruptions and attacks:")
+        print("\n".join(closures))
     print("bottlenecks (by total wait):")
     print(_fmt_bottlenecks(result.bottlenecks))
     print("latest units (delay over an unqueued transit; the longest wait of the mover that closed them):")

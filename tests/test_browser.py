@@ -134,6 +134,8 @@ def test_leaflet_draws_the_network(loaded):
     assert page.locator("path.leaflet-interactive").count() > 50
     control = page.locator(".leaflet-control-layers")
     assert control.count() == 1
+    assert control.inner_text() == ""  # compact: an icon until hovered
+    control.hover()
     text = control.inner_text()
     for name in (
         "Rail 1435 mm",
@@ -145,7 +147,10 @@ def test_leaflet_draws_the_network(loaded):
     ):
         assert name in text
     legend = page.locator("#mob-legend")
-    assert legend.is_visible() and "Schematic geometry" in legend.inner_text()
+    assert legend.is_visible() and legend.get_attribute("open") is None  # folded: one line
+    legend.locator("summary").click()
+    assert "Schematic geometry" in legend.inner_text()
+    legend.locator("summary").click()
     assert "Browser test" in page.locator("#mob-title").inner_text()
     assert "short by 100" in page.locator("#mob-tiers").inner_text()
     assert "OpenStreetMap contributors" in page.locator(".leaflet-control-attribution").inner_text()
@@ -222,3 +227,105 @@ def test_blocker_sees_cdn_requests(loaded, tmp_path):
     other.goto(stock.as_uri(), wait_until="load")
     other.close()
     assert any("leaflet" in url for url in seen)
+
+
+# -- a run's briefing map: opening view, legend, disruptions (a REAL short run) ---------------------
+DISRUPTED = "rail:suwalki-trakiszki:1435"
+VIEWPORTS = [(1366, 768), (1920, 1080)]
+CONTROLS = ["#mob-title", "#mob-tiers", ".leaflet-control-zoom", ".leaflet-control-layers", "#mob-legend",
+            ".mob-playback", ".leaflet-control-attribution", ".leaflet-control-scale"]
+
+
+@pytest.fixture(scope="module")
+def run_map_file(tmp_path_factory):
+    """The briefing map of a short real run: four force lines of the baseline, Suwałki–Trakiszki closed D+1 to D+20."""
+    import yaml
+
+    from mobility.briefing import save_map
+    from mobility.scenario import parse_scenario
+    from mobility.simulation import simulate
+
+    root = Path(__file__).resolve().parents[1]
+    data = yaml.safe_load((root / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["forces"] = [f for f in data["forces"] if not f.get("in_place")][:4]
+    data["horizon_days"] = 60
+    data["disruptions"] = [{"section": DISRUPTED, "from_day": 1, "to_day": 20}]
+    result = simulate(parse_scenario(data, source="<browser run>"))
+    return save_map(result.map(), tmp_path_factory.mktemp("run-map") / "map.html"), result
+
+
+def _open(loaded, path: Path, size: tuple[int, int]):
+    """A new page at ``size`` in the browser the module already runs (one Playwright per module)."""
+    page = loaded[0].context.browser.new_page(viewport={"width": size[0], "height": size[1]})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_function("document.body.dataset.mobView !== undefined", timeout=10000)
+    page.wait_for_timeout(200)
+    return page, errors
+
+
+OUTSIDE_FREE_VIEW = """(controls) => {
+  const map = window.mobMap, W = window.innerWidth, H = window.innerHeight, r = 5;
+  const boxes = controls.map(s => document.querySelector(s)).filter(Boolean).map(e => e.getBoundingClientRect())
+    .filter(b => b.width > 0 && b.height > 0);
+  return window.mobInterest.filter(p => {
+    const c = map.latLngToContainerPoint([p[0], p[1]]);
+    const inView = c.x >= r && c.y >= r && c.x <= W - r && c.y <= H - r;
+    const covered = boxes.some(b => c.x >= b.left - r && c.x <= b.right + r && c.y >= b.top - r && c.y <= b.bottom + r);
+    return !inView || covered;
+  }).map(p => p[2]);
+}"""
+
+
+@pytest.mark.parametrize("size", VIEWPORTS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_opening_view_shows_every_origin_destination_and_bottleneck(loaded, run_map_file, size):
+    path, result = run_map_file
+    ev = result.events
+    wanted = set(ev.loc[ev["event"].isin(["ready", "closed"]), "place"]) | set(result.bottlenecks["place"].head(10))
+    page, errors = _open(loaded, path, size)
+    try:
+        n = page.evaluate("window.mobInterest.length")
+        assert n >= len({p for p in wanted if p}) - 1 >= 3  # origins, destinations, bottleneck places
+        assert page.evaluate(OUTSIDE_FREE_VIEW, CONTROLS) == []
+        # the legend starts folded; opened, it fits in the window (its body scrolls)
+        legend = page.locator("#mob-legend")
+        assert legend.get_attribute("open") is None
+        legend.locator("summary").click()
+        box = legend.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= size[1] and box["x"] + box["width"] <= size[0]
+        assert "Closed sections and places" in legend.inner_text()
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_a_closed_section_is_drawn_closed_during_its_window(loaded, run_map_file):
+    path, result = run_map_file
+    closed = f'.leaflet-mob-closures-pane path.mob-closed[data-place="{DISRUPTED}"]'
+    page, errors = _open(loaded, path, VIEWPORTS[0])
+    try:
+        box = page.locator(".mob-playback")
+        slider, label = box.locator(".mob-pb-slider"), box.locator(".mob-pb-time")
+        assert label.inner_text() == "D+0 00:00" and page.locator(closed).count() == 0  # before D+1
+        last = int(slider.get_attribute("max"))
+        inside = None
+        for k in range(last + 1):
+            slider.fill(str(k))
+            day = int(label.inner_text().split()[0].removeprefix("D+"))
+            if 2 <= day < 20:
+                inside = k
+                break
+        assert inside is not None, "the run ended before the window"
+        assert page.locator(closed).count() == 1
+        assert "Suwałki" in box.locator(".mob-pb-closed").inner_text()
+        slider.fill(str(last))
+        if float(result.events["time"].max()) > 20 * 24 + 6:
+            assert page.locator(closed).count() == 0  # reopened
+        # troops closed against the tiers, as time moves: at the end, the run's total
+        total = int(result.events.loc[result.events["event"] == "closed", "troops"].sum())
+        assert f"{total:,} troops closed" in box.locator(".mob-pb-tiers").inner_text()
+        assert errors == []
+    finally:
+        page.close()

@@ -58,7 +58,11 @@ def compose_map(network: Network, events: pd.DataFrame, bottlenecks: pd.DataFram
     m = maps.network_map(network, title=map_title(name, network.name, year), tiles=tiles)
     maps.add_flows(m, network, events)
     maps.add_bottlenecks(m, network, bottlenecks.head(TOP_BOTTLENECKS))
-    maps.add_playback(m, network, events)
+    maps.add_playback(m, network, events, tiers)
+    from mobility.briefing.maps.base import set_focus
+    from mobility.briefing.maps.run_layers import interest_points
+
+    set_focus(m, interest_points(network, events, bottlenecks.head(TOP_BOTTLENECKS)))
     maps.add_tier_table(m, tiers, scenario=name, year=int(year) if year is not None else 0)
     return m
 

@@ -26,6 +26,7 @@ from mobility.network.loops import passing_loops
 from mobility.network.model import Network
 from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
 from mobility.scenario import Scenario
+from mobility.sim.disruptions import disruption_process
 from mobility.sim.log import EventLog
 from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
@@ -649,6 +650,8 @@ def run_model(scenario: Scenario, network: Network, factors: Factors, rng: np.ra
     model = Model(scenario, network, factors, rng, strikes)
     for s in model.strikes:
         model.env.process(strike_process(model.env, model.log, s))
+    for i, d in enumerate(scenario.disruptions, start=1):  # logged, so that outputs can show them
+        model.env.process(disruption_process(model.env, model.log, d.target, d.from_day * 24.0, d.to_day * 24.0, i))
     units = expand_forces(scenario)
     # plan every unit up front on the undisrupted network: a unit with no route fails now, clearly
     plan_all(model, units, max_movers=max_movers)

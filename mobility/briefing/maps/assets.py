@@ -29,6 +29,7 @@ PANES = {  # name: (z-index, pointer events)
     "mob-bottlenecks": (430, True),
     "mob-labels": (445, False),
     "mob-nodes": (450, True),
+    "mob-closures": (455, True),  # sections and places closed, while closed (playback)
     "mob-playback": (460, True),
 }
 
@@ -40,17 +41,19 @@ CSS = """
   max-width: 46%; }
 .mob-title-main { font-size: 17px; font-weight: bold; }
 .mob-title-sub { font-size: 11.5px; color: #555; }
-.mob-legend { bottom: 50px; left: 10px; padding: 6px 9px; max-height: calc(100vh - 300px); overflow-y: auto;
-  max-width: 265px; font-size: 11.5px; line-height: 1.2; }
+.mob-legend { top: 56px; right: 10px; padding: 4px 9px; max-width: 290px; font-size: 11.5px; line-height: 1.2; }
+.mob-legend summary { cursor: pointer; font-weight: bold; font-size: 12.5px; padding: 2px 0; }
+.mob-legend[open] summary { margin-bottom: 4px; }
+.mob-legend-body { max-height: calc(100vh - 210px); overflow-y: auto; padding-right: 4px; }
 .mob-legend h4 { margin: 5px 0 1px 0; font-size: 11.5px; }
 .mob-legend h4:first-child { margin-top: 0; }
 .mob-legend-row { display: flex; align-items: center; gap: 5px; white-space: nowrap; height: 15px; }
 .mob-legend-row svg { flex: none; }
 .mob-legend-note { margin-top: 4px; font-size: 10.5px; color: #444; white-space: normal; line-height: 1.25; }
-.mob-tiers { top: 86px; left: 10px; padding: 8px 10px; }
-.mob-tiers h4 { margin: 0 0 4px 0; font-size: 13px; }
+.mob-tiers { top: 86px; left: 10px; padding: 6px 8px; font-size: 11.5px; }
+.mob-tiers h4 { margin: 0 0 3px 0; font-size: 12px; }
 .mob-tiers table, .mob-popup table { border-collapse: collapse; }
-.mob-tiers td, .mob-tiers th { padding: 2px 7px; border-bottom: 1px solid #ddd; text-align: right; }
+.mob-tiers td, .mob-tiers th { padding: 1px 5px; border-bottom: 1px solid #ddd; text-align: right; }
 .mob-tiers th { background: #f1f3f5; }
 .mob-tiers td:first-child, .mob-tiers th:first-child { text-align: left; }
 .mob-met { color: #2b8a3e; font-weight: bold; }
@@ -69,13 +72,18 @@ CSS = """
 .mob-country { color: #7a7266; font: bold 13px/1 "Helvetica Neue", Arial, sans-serif; letter-spacing: 3px;
   text-align: center; white-space: nowrap; pointer-events: none; }
 .leaflet-container.mob-map .leaflet-control-attribution { font-size: 10px; max-width: 55vw; }
-.mob-playback { bottom: 58px; left: 295px; padding: 6px 10px;
-  display: flex; align-items: center; gap: 6px; }
+.mob-playback { bottom: 48px; left: 10px; padding: 5px 9px; width: max-content; max-width: calc(100vw - 40px);
+  display: flex; flex-wrap: wrap; align-items: center; gap: 5px; }
+.mob-pb-info { flex-basis: 100%; display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: baseline; }
 .mob-playback button { font-size: 13px; min-width: 32px; height: 26px; cursor: pointer; white-space: nowrap; }
 .mob-playback button.mob-pb-play { min-width: 78px; }
-.mob-playback input[type=range] { width: 220px; }
+.mob-playback input[type=range] { width: 200px; }
 .mob-pb-time { font-weight: bold; font-size: 14px; min-width: 96px; text-align: center; }
-.mob-pb-count { color: #555; min-width: 140px; font-size: 11.5px; }
+.mob-pb-count { color: #555; font-size: 11.5px; }
+.mob-pb-tiers, .mob-pb-closed { font-size: 11.5px; }
+.mob-pb-closed { color: #c92a2a; }
+.mob-closure { font-size: 11px; margin: 1px 0; }
+.mob-muted { color: #666; }
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from mobility.briefing.maps.assets import (
     external_references,
 )
 from mobility.briefing.maps.style import MIN_ZOOM
-from mobility.briefing.maps.text import _esc
+from mobility.briefing.maps.text import _esc, _js_json
 from mobility.network.model import Network
 
 
@@ -42,7 +43,9 @@ class _Legend(Element):
         self.notes: list[str] = []
 
     def render(self, **kwargs: Any) -> str:
-        parts = ['<div class="mob-box mob-legend" id="mob-legend">']
+        # collapsed to one line until opened (the map stays free); it scrolls inside the window when open
+        parts = ['<details class="mob-box mob-legend" id="mob-legend"><summary>Legend</summary>'
+                 '<div class="mob-legend-body">']
         for sec in self.sections:
             if not sec.rows and not sec.note:
                 continue
@@ -52,7 +55,7 @@ class _Legend(Element):
                 parts.append(f'<div class="mob-legend-note">{sec.note}</div>')
         for note in self.notes:
             parts.append(f'<div class="mob-legend-note">{note}</div>')
-        parts.append("</div>")
+        parts.append("</div></details>")
         return "".join(parts)
 
 
@@ -60,6 +63,44 @@ class _Legend(Element):
 class _State:
     legend: _Legend
     title: _Raw | None = None
+
+
+FOCUS_JS = """(function () {
+  var map = __MAP__, pts = __POINTS__;
+  window.mobMap = map; window.mobInterest = pts;
+  function rect(sel) {
+    var el = document.querySelector(sel);
+    if (!el) { return null; }
+    var r = el.getBoundingClientRect();
+    return (r.width && r.height) ? r : null;
+  }
+  function fit() {
+    var W = window.innerWidth, H = window.innerHeight, pad = 14, l = pad, t = pad, r = pad, b = pad;
+    ['#mob-tiers', '.leaflet-control-zoom'].forEach(function (s) { var x = rect(s); if (x) { l = Math.max(l, x.right + pad); } });
+    ['#mob-title'].forEach(function (s) { var x = rect(s); if (x) { t = Math.max(t, x.bottom + pad); } });
+    ['.leaflet-control-layers', '#mob-legend'].forEach(function (s) { var x = rect(s); if (x) { r = Math.max(r, W - x.left + pad); } });
+    ['.mob-playback', '.leaflet-control-attribution', '.leaflet-control-scale'].forEach(function (s) {
+      var x = rect(s); if (x) { b = Math.max(b, H - x.top + pad); } });
+    if (!pts.length) { return; }
+    map.fitBounds(L.latLngBounds(pts.map(function (p) { return [p[0], p[1]]; })),
+                  {paddingTopLeft: [l, t], paddingBottomRight: [r, b], maxZoom: 9, animate: false});
+    document.body.dataset.mobView = [l, t, r, b].join(',');
+  }
+  if (document.readyState === 'complete') { setTimeout(fit, 0); }
+  else { window.addEventListener('load', function () { setTimeout(fit, 0); }); }
+})();"""
+
+
+def set_focus(m: folium.Map, points: Sequence[tuple[float, float, str]]) -> None:
+    """Open the map on ``points`` (lat, lon, label), framed in the part of the window no box covers.
+
+    The free part is measured in the browser when the page has loaded (title, tier table,
+    zoom, layer control, legend, playback, attribution), so the view suits any screen size.
+    A later call replaces an earlier one.
+    """
+    pts = [[round(float(a), 5), round(float(b), 5), str(c)] for a, b, c in points]
+    code = FOCUS_JS.replace("__MAP__", m.get_name()).replace("__POINTS__", _js_json(pts))
+    m.add_child(_Script(code), name="mobility_focus")
 
 
 def _state(m: folium.Map) -> _State:
@@ -87,7 +128,7 @@ def _finalise(m: folium.Map) -> None:
     controls = [k for k, v in m._children.items() if isinstance(v, folium.LayerControl)]
     if not controls:
         m.add_child(
-            folium.LayerControl(position="topright", collapsed=False), name="mobility_layers"
+            folium.LayerControl(position="topright", collapsed=True), name="mobility_layers"
         )
         return
     for key in controls:

@@ -22,6 +22,7 @@ from mobility.briefing.maps.base import (
     _swatch_circle,
     _swatch_line,
     base_map,
+    set_focus,
 )
 from mobility.briefing.maps.style import (
     GAUGE_STYLE,
@@ -672,6 +673,9 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
     )
 
     m.fit_bounds(bounds, padding_top_left=(20, 60), padding_bottom_right=(20, 20))
+    # the opening view: every place, in the part of the window no box covers (a run narrows it)
+    set_focus(m, [(float(network.node(n)["y"]), float(network.node(n)["x"]), network.label(n))
+                  for n in network.node_ids])
     _finalise(m)
     return m
 

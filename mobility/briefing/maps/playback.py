@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
+import numpy as np
 import pandas as pd
 
+from mobility.analysis.disruptions import closed_at
 from mobility.briefing.maps.assets import _Raw, _Script
 from mobility.briefing.maps.base import (
     _finalise,
@@ -18,6 +20,7 @@ from mobility.briefing.maps.base import (
     _LegendSection,
     _state,
     _swatch_circle,
+    _swatch_line,
 )
 from mobility.briefing.maps.network_layers import _coords
 from mobility.briefing.maps.run_layers import _empty_events
@@ -188,8 +191,57 @@ def _day_label(t: float) -> str:
     return f"D+{day} {hh:02d}:{mm:02d}"
 
 
-def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
+def _closure_layers(network: Network, events: pd.DataFrame) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Closure windows of the log and, per window, what the map draws: the place's line or point,
+    its name and the words of the panel."""
+    from mobility.analysis.disruptions import closure_windows, describe_cause
+
+    windows = closure_windows(events)
+    runs = _directed_runs(network)
+    items = []
+    for w in windows.to_dict("records"):
+        place = str(w["place"])
+        if place in runs:
+            _, _, coords, _ = runs[place][0]
+            attrs = next((d for g in (network.rail, network.road) for *_, d in g.edges(data=True)
+                          if d.get("section") == place), {})
+            mode = "rail" if place.startswith("rail:") else "road"
+            name = f"{attrs.get('name') or place} ({mode})"
+            geom = [[round(y, 5), round(x, 5)] for x, y in coords]
+            kind = "section"
+        elif network.has_node(place):
+            d = network.node(place)
+            name, geom, kind = network.label(place), [[float(d["y"]), float(d["x"])]], "node"
+        else:  # not on this network (e.g. a section an investment replaced): listed, not drawn
+            name, geom, kind = place, [], "none"
+        until = "end of run" if w["open_end"] else _day_label(float(w["to_h"]))
+        items.append({"place": _esc(place), "kind": kind, "geom": geom, "name": _esc(name),
+                      "when": _esc(f"{_day_label(float(w['from_h']))} – {until}"),
+                      "cause": _esc(describe_cause(str(w["cause"])))})
+    return windows, items
+
+
+def _closed_troops(events: pd.DataFrame, frame_times: Sequence[float]) -> list[int]:
+    """Troops closed (unit-level ``closed`` events) by each frame time, vectorised."""
+    if _empty_events(events):
+        return [0 for _ in frame_times]
+    ev = events[events["event"] == "closed"]
+    t = pd.to_numeric(ev["time"], errors="coerce").to_numpy(dtype=float)
+    troops = pd.to_numeric(ev["troops"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    order = np.argsort(t, kind="stable")
+    t, cum = t[order], np.cumsum(troops[order])
+    idx = np.searchsorted(t, np.asarray(frame_times, dtype=float), side="right")
+    return [int(cum[i - 1]) if i > 0 else 0 for i in idx]
+
+
+def add_playback(m: folium.Map, network: Network, events: pd.DataFrame,
+                 tiers: pd.DataFrame | None = None) -> None:
     """Mover positions over time, from D+0 to the last arrival, with a time control.
+
+    The control also shows the troops closed by then against each tier's target
+    (``tiers``: ``day`` and ``required``), and the sections and nodes closed by a
+    scheduled disruption or an attack are drawn, red and dashed, while closed
+    (listed with their times in the legend).
 
     Positions are taken every 6 h (coarser for long runs, at most 240 frames) and
     at the last arrival. A mover between its ``enter`` and ``leave`` of a
@@ -230,6 +282,8 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     state_of = [
         PLAYBACK_STATES.index(tr.mode if tr.mode in PLAYBACK_STATES else "") for tr in tracks
     ]
+    windows, closures = _closure_layers(network, events)
+    closed = _closed_troops(events, frame_times)
     frames = []
     for t in frame_times:
         spots: dict[tuple[float, float, int], list[Any]] = {}
@@ -250,7 +304,9 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
         ordered = sorted(
             spots.values(), key=lambda sp: (sp[2] != 3, sp[0], sp[1])
         )  # arrived drawn first
-        frames.append([round(t, 3), _day_label(t), [sp[:6] + [sorted(sp[6])] for sp in ordered]])
+        active = [int(i) for i in np.flatnonzero(closed_at(windows, t))] if len(windows) else []
+        frames.append([round(t, 3), _day_label(t), [sp[:6] + [sorted(sp[6])] for sp in ordered],
+                       closed[len(frames)], active])
     fg = folium.FeatureGroup(name="Playback")
     fg.add_to(m)
     box_id = f"mob-playback-{fg.get_name()}"
@@ -263,7 +319,9 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
             '<button type="button" class="mob-pb-next" title="Forward one step">&#9654;</button>'
             '<button type="button" class="mob-pb-last" title="Last arrival">&#9654;|</button>'
             f'<input type="range" class="mob-pb-slider" min="0" max="{len(frames) - 1}" value="0" step="1" aria-label="time">'
-            '<span class="mob-pb-time">D+0 00:00</span><span class="mob-pb-count"></span></div>'
+            '<span class="mob-pb-time">D+0 00:00</span>'
+            '<div class="mob-pb-info"><span class="mob-pb-count"></span><span class="mob-pb-tiers"></span>'
+            '<span class="mob-pb-closed"></span></div></div>'
         ),
         name=box_id,
     )
@@ -271,6 +329,9 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
         "units": [_esc(u) for u in units],
         "frames": frames,
         "styles": [MOVER_STYLE[x] for x in PLAYBACK_STATES] + [ARRIVED_STYLE],
+        "closures": closures,
+        "tiers": [] if tiers is None or not len(tiers) else [
+            [int(r["day"]), int(r["required"])] for r in tiers.to_dict("records")],
     }
     code = (
         "(function () {\n"
@@ -296,6 +357,42 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     return '<b>' + what + '</b><br>' + g[4].toLocaleString('en') + ' troops · ' + g[5].toLocaleString('en') +
       ' vehicles<br>unit' + (g[6].length === 1 ? ' ' : 's ') + names;
   }
+  var tiersBox = box.querySelector('.mob-pb-tiers'), closedBox = box.querySelector('.mob-pb-closed');
+  var cut = data.closures.map(function (c) {
+    var tipText = '<b>Closed: ' + c.name + '</b><br>' + c.when + '<br>' + c.cause;
+    var lyr = c.kind === 'section' ? L.polyline(c.geom, {pane: 'mob-closures', color: '#c92a2a', weight: 8,
+        opacity: 0.95, dashArray: '4 7', lineCap: 'butt', className: 'mob-closed'})
+      : c.kind === 'node' ? L.circleMarker(c.geom[0], {pane: 'mob-closures', radius: 13, color: '#c92a2a',
+        weight: 4, fill: false, dashArray: '4 4', className: 'mob-closed'}) : null;
+    if (lyr) {
+      lyr.bindTooltip(tipText, {sticky: true});
+      lyr.on('add', function () { var el = lyr.getElement(); if (el) { el.setAttribute('data-place', c.place); } });
+    }
+    return lyr;
+  });
+  function fmt(n) { return n.toLocaleString('en'); }
+  function showTiers(frame) {
+    if (!data.tiers.length) { tiersBox.textContent = ''; return; }
+    var day = frame[0] / 24, have = frame[3];
+    tiersBox.innerHTML = '<b>' + fmt(have) + '</b> troops closed · ' + data.tiers.map(function (tr) {
+      var met = have >= tr[1], late = !met && day > tr[0];
+      var cls = met ? 'mob-met' : (late ? 'mob-short' : '');
+      return '<span class="' + cls + '">D+' + tr[0] + ' ' + fmt(tr[1]) + (met ? ' ✓' : ' (' +
+        Math.floor(100 * have / tr[1]) + '%)') + '</span>';
+    }).join(' · ');
+  }
+  function showClosed(frame) {
+    var names = [];
+    cut.forEach(function (lyr, i) {
+      var on = frame[4].indexOf(i) >= 0;
+      if (on) { names.push(data.closures[i].name); }
+      if (!lyr) { return; }
+      if (on && !group.hasLayer(lyr)) { group.addLayer(lyr); }
+      if (!on && group.hasLayer(lyr)) { group.removeLayer(lyr); }
+    });
+    closedBox.innerHTML = names.length ? '<b>closed:</b> ' + names.join(', ') : '';
+    box.dataset.closed = frame[4].map(function (i) { return data.closures[i].place; }).join(' ');
+  }
   function show(k) {
     k = Math.max(0, Math.min(data.frames.length - 1, k));
     var frame = data.frames[k], spots = frame[2], moving = 0, arrived = 0;
@@ -313,6 +410,7 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
     current = k; slider.value = k; box.dataset.frame = k;
     label.textContent = frame[1];
     count.textContent = moving + ' under way · ' + arrived + ' arrived';
+    showTiers(frame); showClosed(frame);
   }
   function stop() { if (timer) { clearInterval(timer); timer = null; } play.innerHTML = '&#9654; Play'; }
   function start() {
@@ -353,6 +451,19 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame) -> None:
             note=note,
         )
     )
+    if closures:
+        cut_rows = [
+            f'<div class="mob-closure" data-place="{c["place"]}"><b>{c["when"]}</b> {c["name"]} '
+            f'<span class="mob-muted">({c["cause"]})</span></div>'
+            for c in closures
+        ]
+        swatch = _swatch_line("#c92a2a", 6, "4 7")
+        st.legend.sections.append(
+            _LegendSection(
+                "Closed sections and places",
+                [_legend_row(swatch, "closed (drawn while closed in the playback)"), *cut_rows],
+            )
+        )
     _finalise(m)
 
 

@@ -244,3 +244,30 @@ def add_tier_table(m: folium.Map, tiers: pd.DataFrame, *, scenario: str, year: i
 # -- saving ----------------------------------------------------------------------------------
 
 
+
+
+def interest_points(network: Network, events: pd.DataFrame, bottlenecks: pd.DataFrame | None = None
+                    ) -> list[tuple[float, float, str]]:
+    """Where a run's briefing must look: every origin and destination and the places of the bottlenecks
+    given (a section's midpoint), as (lat, lon, label), without repeats."""
+    places: dict[str, str] = {}
+    if not _empty_events(events):
+        for event, role in (("ready", "origin"), ("closed", "destination")):
+            for p in events.loc[events["event"] == event, "place"].dropna().astype(str).unique():
+                places.setdefault(p, role)
+    if bottlenecks is not None and len(bottlenecks) and "place" in bottlenecks:
+        for p in bottlenecks["place"].fillna("").astype(str):
+            if p:
+                places.setdefault(p, "bottleneck")
+    index = _section_index(network)
+    out = []
+    for place, role in places.items():
+        if network.has_node(place):
+            d = network.node(place)
+            out.append((float(d["y"]), float(d["x"]), f"{network.label(place)} ({role})"))
+        elif place in index:
+            coords = index[place].coords
+            x, y = coords[len(coords) // 2] if len(coords) > 2 else (
+                (coords[0][0] + coords[-1][0]) / 2, (coords[0][1] + coords[-1][1]) / 2)
+            out.append((float(y), float(x), f"{index[place].attrs.get('name') or place} ({role})"))
+    return out
