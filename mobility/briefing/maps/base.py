@@ -98,7 +98,7 @@ def set_focus(m: folium.Map, points: Sequence[tuple[float, float, str]]) -> None
     zoom, layer control, legend, playback, attribution), so the view suits any screen size.
     A later call replaces an earlier one.
     """
-    pts = [[round(float(a), 5), round(float(b), 5), str(c)] for a, b, c in points]
+    pts = [[round(float(a), 5), round(float(b), 5), _esc(c)] for a, b, c in points]  # labels as HTML text
     code = FOCUS_JS.replace("__MAP__", m.get_name()).replace("__POINTS__", _js_json(pts))
     m.add_child(_Script(code), name="mobility_focus")
 
