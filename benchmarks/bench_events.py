@@ -67,7 +67,7 @@ def model_run(scenario: Any) -> dict[str, float]:
     """One run split into loop, frame and post-processing; returns times, events and memory."""
     rng = np.random.default_rng(np.random.SeedSequence(scenario.seed))
     net = scenario_network(scenario)
-    factors = sample_factors(scenario, Factors(scenario.factors), rng)
+    factors = sample_factors(scenario, Factors(scenario.factors), scenario.seed)
     t0 = time.perf_counter()
     model = run_model(scenario, net, factors, rng)
     t1 = time.perf_counter()

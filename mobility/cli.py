@@ -86,6 +86,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mobility.simulation import simulate
 
     sc = load_scenario(args.scenario)
+    if getattr(args, "set", None):  # a run at given values of factors, uncertainties and levers
+        from mobility.analysis.experiments.points import at_point, parse_assignments
+
+        sc = at_point(sc, parse_assignments(args.set))
     out = Path(args.out) if args.out else default_out(sc.name, args.scenario)
     check_target(out)  # refuse a folder that is not an earlier run before any work
     _warn(sc)

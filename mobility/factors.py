@@ -115,6 +115,13 @@ _TABLE: tuple[Factor, ...] = (
            "marry-up and staging of a light brigade after it closed"),
     Factor("rsom_days_other", 1, "days", "assumption (as rsom_days_heavy)", "assumption",
            "marry-up and staging of an enabler or sustainment unit after it closed"),
+    # --- random delays (off by default; an uncertainty samples them per run) ---------------
+    Factor("section_delay_hours", 0, "h/section", "assumption", "assumption",
+           "mean extra running time of a train on a section: each train's delay on each section is "
+           "exponential with this mean; 0 = none"),
+    Factor("breakdown_probability", 0, "probability/march unit", "assumption", "assumption",
+           "chance that a march unit has a breakdown on its march; 0 = none"),
+    Factor("breakdown_hours", 2, "h", "assumption", "assumption", "delay of a march unit from a breakdown"),
 )
 
 
@@ -124,6 +131,7 @@ MAY_BE_ZERO = frozenset({
     "wagon_turnaround_hours", "halt_first_h", "halt_every_2h_h", "het_load_hours", "border_check_hours",
     "clearance_peacetime_days", "clearance_emergency_hours", "march_unit_gap_m",
     "rsom_days_heavy", "rsom_days_light", "rsom_days_other",
+    "section_delay_hours", "breakdown_probability", "breakdown_hours",
 })
 
 #: Factors counted in whole numbers (ramps, lanes, vehicles per march unit).
@@ -133,8 +141,16 @@ WHOLE = frozenset({"default_ramps", "transload_ramp_pairs_default", "march_unit_
 SPAN = 100.0
 
 
+#: Factors that are probabilities (at most 1).
+PROBABILITIES = frozenset({"breakdown_probability"})
+#: Accepted ranges of factors whose table value is 0 (off), where a span around it means nothing (assumption).
+RANGES = {"section_delay_hours": (0.0, 48.0), "breakdown_probability": (0.0, 1.0)}
+
+
 def factor_range(key: str) -> tuple[float, float]:
     """The accepted range of factor ``key``: the table value divided and multiplied by :data:`SPAN`."""
+    if key in RANGES:
+        return RANGES[key]
     v = float(next(f.value for f in _TABLE if f.key == key))
     return (0.0 if key in MAY_BE_ZERO else v / SPAN), v * SPAN
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -236,7 +236,8 @@ def held_by_closures(model: Model, events: pd.DataFrame, horizon_h: float) -> tu
 
 def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | None = None,
              progress: Callable[[float], None] | None = None, check: bool = False,
-             max_movers: int = MAX_MOVERS, max_events: int = MAX_EVENTS) -> SimulationResult:
+             max_movers: int = MAX_MOVERS, max_events: int = MAX_EVENTS,
+             at: Mapping[str, Any] | None = None) -> SimulationResult:
     """Run a scenario once.
 
     Parameters
@@ -252,6 +253,10 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
         Called with the fraction of the horizon simulated.
     check
         Check invariants (capacity, troop conservation) after the run.
+    at
+        Run at these values of factors, uncertainties and levers (see
+        :func:`mobility.analysis.experiments.points.at_point`): with the seed
+        of a replication and the values it drew, the run is that replication.
     max_movers, max_events
         Work limits: a run needing more trains and march units, or logging more
         events, stops with a :class:`~mobility.errors.WorkLimitError`.
@@ -262,13 +267,17 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
         Bad input found during the run (no route, a pool too small, a sampled
         factor out of range, a work limit): every line names the scenario file.
     """
+    if at:
+        from mobility.analysis.experiments.points import at_point
+
+        scenario = at_point(scenario, at, source="at")
     seed = scenario.seed if seed is None else seed
     if not isinstance(seed, int) or seed < 0:
         raise ScenarioError(f"{scenario.source_file or scenario.name}: seed: {seed!r} is not a whole number 0 or more")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     net = network if network is not None else scenario_network(scenario)
     try:
-        factors = sample_factors(scenario, Factors(scenario.factors), rng)
+        factors = sample_factors(scenario, Factors(scenario.factors), seed)
         strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=scenario.horizon_days * 24.0)
         model = run_model(scenario, net, factors, rng, progress=progress, strikes=strikes, max_movers=max_movers,
                           max_events=max_events)

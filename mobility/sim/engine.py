@@ -32,6 +32,7 @@ from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
 from mobility.sim.road import MarchProfile, convoy
 from mobility.sim.threats import Strike, closure_windows, strike_process
+from mobility.sim.uncertainty import draw_point
 
 TYPICAL_WAGONS = 26  # a 600 m train: (600 - 23) // 22 wagons (factor table defaults), for planning estimates
 
@@ -139,8 +140,6 @@ class Model:
                               getattr(r, f"locomotives_{g}")) for g in GAUGES}
         self.het_pool = Pool(self.env, self.log, "het", "het", "pool:het", r.hets)
         self.clearance_h = scenario.clearance_hours(factors)
-        self._delay = next((u for u in scenario.uncertainties if u.factor == "section_delay_hours"), None)
-        self._breakdown_p = _breakdown_p(scenario, rng)
         # each mover draws from its own stream, so arms run with the same seed (common random
         # numbers) give a mover the same delays even when the order of events differs
         self._stream_seed = int(rng.integers(2**63))
@@ -252,13 +251,15 @@ class Model:
         return g
 
     def section_delay(self, who: Who) -> float:
-        """Random extra running time of a section for ``who`` (0 without that uncertainty)."""
-        return max(0.0, _draw(self._delay, self.stream(who.mover))) if self._delay is not None else 0.0
+        """Random extra running time of a section for ``who``: exponential with mean ``section_delay_hours``."""
+        mean = self.factors["section_delay_hours"]
+        return float(self.stream(who.mover).exponential(mean)) if mean > 0 else 0.0
 
     def breakdown_hours(self, who: Who) -> float:
-        """Delay of a march unit from a breakdown (0 without that uncertainty)."""
-        if self._breakdown_p and self.stream(who.mover).random() < self._breakdown_p:
-            return 2.0  # assumption: a breakdown costs a march unit two hours
+        """Delay of a march unit from a breakdown, with probability ``breakdown_probability`` (factor table)."""
+        p = self.factors["breakdown_probability"]
+        if p and self.stream(who.mover).random() < p:
+            return self.factors["breakdown_hours"]
         return 0.0
 
     # -- planning -------------------------------------------------------------------
@@ -570,34 +571,23 @@ class Model:
         return pd.DataFrame(rows, columns=["resource", "kind", "place", "capacity", "unit"])
 
 
-def _breakdown_p(scenario: Scenario, rng: np.random.Generator) -> float:
-    for u in scenario.uncertainties:
-        if u.factor == "breakdown_probability":
-            return float(min(max(_draw(u, rng), 0.0), 1.0))
-    return 0.0
+def sample_factors(scenario: Scenario, factors: Factors, seed: int | np.random.Generator) -> Factors:
+    """The factor table with this run's draws of the scenario's uncertain factors.
 
-
-def _draw(u: Any, rng: np.random.Generator) -> float:
-    if u.distribution == "uniform":
-        return float(rng.uniform(u.low, u.high))
-    if u.distribution == "triangular":
-        return float(rng.triangular(u.low, u.mode, u.high))
-    return float(rng.lognormal(math.log(u.mean), u.sigma))
-
-
-def sample_factors(scenario: Scenario, factors: Factors, rng: np.random.Generator) -> Factors:
-    """The factor table with this run's draws of the scenario's uncertain factors."""
-    draws = {}
+    Each uncertainty draws from its own stream of the run's seed
+    (:func:`mobility.sim.uncertainty.draw_point`), so setting one to a value
+    leaves the others' draws, the movers' streams and the strikes unchanged.
+    """
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**63))
+    point = draw_point(scenario.uncertainties, factors, seed=seed)
     for i, u in enumerate(scenario.uncertainties):
-        if u.factor in factors:
-            x = _draw(u, rng)
-            draws[u.factor] = factors[u.factor] * x if u.scale == "multiply" else x
-            try:
-                factors.with_overrides({u.factor: draws[u.factor]})
-            except ScenarioError as exc:
-                raise ScenarioError(f"uncertainties[{i}] ({u.factor}): this run drew {draws[u.factor]:g}: "
-                                    f"{str(exc).split(': ', 1)[-1]}; narrow the distribution") from None
-    return factors.with_overrides(draws) if draws else factors
+        try:
+            factors.with_overrides({u.factor: point[u.factor]})
+        except ScenarioError as exc:
+            raise ScenarioError(f"uncertainties[{i}] ({u.factor}): this run drew {point[u.factor]:g}: "
+                                f"{str(exc).split(': ', 1)[-1]}; narrow the distribution") from None
+    return factors.with_overrides(point) if point else factors
 
 
 MAX_MOVERS = 20_000

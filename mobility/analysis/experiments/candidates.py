@@ -139,9 +139,13 @@ def parse_candidates(data: Any, *, source: str = "<candidates>") -> CandidateSet
     if not isinstance(raw, list) or not raw:
         raise ScenarioError(f"{source}: candidates: give a non-empty list of candidates")
     cands, seen = [], set()
+    items = []
     for i, item in enumerate(raw):
         cid = item.get("id") if isinstance(item, dict) else None
         where = f"{source}: candidates[{i}]" + (f" ({cid})" if cid else "")
+        items += [(where, x) for x in expand_lever(item, where=where)] if isinstance(item, dict) and (
+            "lever" in item or "levels" in item) else [(where, item)]
+    for where, item in items:
         if not isinstance(item, dict):
             raise ScenarioError(f"{where}: a candidate is a mapping (id:, name:, cost_eur:, ...)")
         try:
@@ -159,6 +163,38 @@ def parse_candidates(data: Any, *, source: str = "<candidates>") -> CandidateSet
         seen.add(c.id)
         cands.append(c)
     return CandidateSet(tuple(cands), parse_uncertainties(data.get("uncertainties"), source=source), source)
+
+
+def expand_lever(item: Mapping[str, Any], *, where: str) -> list[dict[str, Any]]:
+    """A numeric lever as one candidate per level.
+
+    ``lever`` is a point key (:mod:`~mobility.analysis.experiments.points`,
+    e.g. ``terminals.sestokai.transload`` or ``resources.wagons_1435``),
+    ``levels`` the values to try, ``base_level`` the scenario's own value and
+    ``cost_eur`` the cost per unit above it. Level *x* becomes candidate
+    ``<id>-<x>`` costing ``cost_eur * (x - base_level)``; the levels of one
+    lever set one field differently, so a comparison never combines them.
+    """
+    from mobility.analysis.experiments.points import overlay_of
+
+    item = dict(item)
+    lever, levels, base = item.pop("lever", None), item.pop("levels", None), item.pop("base_level", 0)
+    if not isinstance(lever, str) or not isinstance(levels, list) or not levels:
+        raise ScenarioError(f"{where}: a numeric lever needs lever: (a key such as terminals.sestokai.transload) "
+                            "and levels: (a non-empty list of values)")
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in [*levels, base]):
+        raise ScenarioError(f"{where}: levels and base_level of a numeric lever are numbers")
+    if any(k in item for k in OVERLAY_KEYS):
+        raise ScenarioError(f"{where}: a numeric lever sets its field through lever:; drop "
+                            f"{', '.join(k for k in OVERLAY_KEYS if k in item)}")
+    cost = item.pop("cost_eur", 0)
+    out = []
+    for x in levels:
+        overlay = overlay_of(lever, x, where=f"{where}.lever")
+        out.append({**item, **overlay, "id": f"{item.get('id', '')}-{x:g}", "name": f"{item.get('name', '')}: {x:g}",
+                    "cost_eur": float(cost) * max(float(x) - float(base), 0.0) if isinstance(cost, (int, float))
+                    else cost})
+    return out
 
 
 def parse_uncertainties(raw: Any, *, source: str) -> tuple[Uncertainty, ...]:

@@ -112,6 +112,10 @@ def _extend_run(sub: Any) -> None:
                          help="with --replications: add the uncertainties: list of FILE (e.g. "
                               "scenarios/candidates.yaml) to the scenario's")
     with contextlib.suppress(argparse.ArgumentError):
+        run.add_argument("--set", action="append", default=None, metavar="KEY=VALUE",
+                         help="run at a given value of a factor or uncertainty (e.g. section_delay_hours=0.5) or "
+                              "a lever (resources.wagons_1435=900, terminals.sestokai.transload=3); repeatable")
+    with contextlib.suppress(argparse.ArgumentError):
         run.add_argument("--threat", action="append", default=None, metavar="FILE",
                          help="with --replications: add a threat preset (scenarios/threats/*.yaml); repeatable")
 

@@ -210,6 +210,8 @@ def compare(scenario: Scenario | str | Path,
     calm = every["arm"].str.endswith(THREAT_FREE)
     every.insert(1, "threat", ~calm & bool(base.threats))
     every["arm"] = every["arm"].str.removesuffix(THREAT_FREE)
+    struck = [c for c in every.columns if c.startswith(("strikes:", "damage_days:"))]
+    every[struck] = every[struck].fillna(0.0)  # the threat-free runs met no strike
     runs = every[~calm].reset_index(drop=True)
     arms = summarise_arms(runs, design, cset, days=days, tiers=tiers, horizon=base.horizon_days)
     arms_free = None

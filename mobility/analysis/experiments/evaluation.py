@@ -51,6 +51,23 @@ class RunOutput:
     tier_closed: tuple[int, ...]
     met_day: tuple[float, ...]  # NaN: not met within the horizon
     troops_total: int
+    draws: tuple[tuple[str, float], ...] = ()  # every value drawn for the run: uncertain factors, strikes
+
+
+def run_draws(scenario: Scenario, factors: Any, seed: int) -> tuple[tuple[str, float], ...]:
+    """What a run drew: each uncertain factor's value, and per attack its strikes and days of damage."""
+    from mobility.sim.threats import draw_strikes
+
+    out = [(u.factor, float(factors[u.factor])) for u in scenario.uncertainties]
+    horizon = scenario.horizon_days * 24.0
+    strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=horizon)
+    for t in scenario.threats:
+        for a in t.attacks:
+            mine = [s for s in strikes if s.threat == t.name and s.attack == a.id]
+            out += [(f"strikes:{t.name}:{a.id}", float(len(mine))),
+                    (f"damage_days:{t.name}:{a.id}",
+                     float(sum(min(s.until_h, horizon) - s.at_h for s in mine) / 24.0))]
+    return tuple(out)
 
 
 def run_one(spec: RunSpec) -> RunOutput:
@@ -65,15 +82,23 @@ def run_one(spec: RunSpec) -> RunOutput:
         closed=res.closure["closed"].to_numpy(dtype=np.int64),
         tier_days=tuple(int(x) for x in t["day"]), tier_required=tuple(int(x) for x in t["required"]),
         tier_closed=tuple(int(x) for x in t["closed"]), met_day=tuple(float(x) for x in t["met_day"]),
-        troops_total=int(sc.total_troops()),
+        troops_total=int(sc.total_troops()), draws=run_draws(sc, res.factors, spec.seed),
     )
 
 
 @contextlib.contextmanager
 def _progress(total: int, label: str, *, enabled: bool) -> Iterator[Callable[[], None]]:
-    """A rich progress bar on stderr (runs done, time left) when it is a terminal; silent otherwise."""
-    if not enabled or not sys.stderr.isatty():
+    """A rich progress bar on stderr (runs done, time left) when it is a terminal; else progress lines.
+
+    Off a terminal (a log file, CI, a pipe) a line goes to stderr at each
+    tenth of the runs and at least once a minute, so a long study shows it
+    is alive.
+    """
+    if not enabled:
         yield lambda: None
+        return
+    if not sys.stderr.isatty():
+        yield _progress_lines(total, label)
         return
     from rich.console import Console
     from rich.progress import (
@@ -90,6 +115,28 @@ def _progress(total: int, label: str, *, enabled: bool) -> Iterator[Callable[[],
                   console=Console(stderr=True)) as prog:
         task = prog.add_task(label, total=total)
         yield lambda: prog.advance(task)
+
+
+def _progress_lines(total: int, label: str, *, every_s: float = 60.0) -> Callable[[], None]:
+    """A tick function that prints ``label: done/total runs (elapsed, ~left)`` lines to stderr."""
+    import time
+
+    start = last = time.monotonic()
+    done = 0
+    step = max(1, total // 10)
+    print(f"{label}: {total} runs", file=sys.stderr, flush=True)
+
+    def tick() -> None:
+        nonlocal done, last
+        done += 1
+        now = time.monotonic()
+        if done == total or done % step == 0 or now - last >= every_s:
+            last = now
+            left = (now - start) / done * (total - done)
+            print(f"{label}: {done}/{total} runs ({now - start:.0f} s, ~{left:.0f} s left)", file=sys.stderr,
+                  flush=True)
+
+    return tick
 
 
 @contextlib.contextmanager

@@ -77,7 +77,9 @@ def shapley_values(values: Mapping[frozenset[str], float], players: Sequence[str
 
 
 def runs_frame(outs: Sequence[RunOutput], days: Sequence[int]) -> pd.DataFrame:
-    """One row per run: arm, replication, seed, troops closed at ``days`` and each tier's met day."""
+    """One row per run: arm, replication, seed, troops closed at ``days``, each tier's met day, and every
+    value the run drew (a column per uncertain factor; ``strikes:<threat>:<attack>`` and
+    ``damage_days:<threat>:<attack>`` per attack)."""
     rows = []
     for o in outs:
         row: dict[str, Any] = {"arm": o.arm, "replication": o.replication, "seed": o.seed}
@@ -86,6 +88,7 @@ def runs_frame(outs: Sequence[RunOutput], days: Sequence[int]) -> pd.DataFrame:
         for d, m in zip(o.tier_days, o.met_day, strict=True):
             row[f"met_day_d{d}"] = m
         row["troops_closed"] = int(o.closed[-1])
+        row |= dict(o.draws)
         rows.append(row)
     return pd.DataFrame(rows)
 
