@@ -124,7 +124,6 @@ def _progress_lines(total: int, label: str, *, every_s: float = 60.0) -> Callabl
     start = last = time.monotonic()
     done = 0
     step = max(1, total // 10)
-    print(f"{label}: {total} runs", file=sys.stderr, flush=True)
 
     def tick() -> None:
         nonlocal done, last
