@@ -177,8 +177,10 @@ def factor_problems(overrides: Mapping[str, object]) -> list[str]:
             need = "zero or more" if key in MAY_BE_ZERO else "more than zero"
             out.append(f"factors.{key}: {value:g} is not allowed; give a value {need} ({unit})")
         elif not lo <= value <= hi:
+            why = "a probability" if key in PROBABILITIES else "an assumed plausible range" if key in RANGES else (
+                f"{SPAN:g} times the table value {known[key].value:g} either way")
             out.append(f"factors.{key}: {value:g} is outside the accepted range {lo:g} to {hi:g} {unit} "
-                       f"({SPAN:g} times the table value {known[key].value:g} either way); check the value")
+                       f"({why}); check the value")
         elif key in WHOLE and value != int(value):
             out.append(f"factors.{key}: {value:g} is not a whole number of {unit}; give a whole number")
     return out

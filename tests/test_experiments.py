@@ -239,11 +239,13 @@ def test_capacity_at_the_binding_terminal_gains(terminal_comparison: ex.Comparis
 
 
 def test_two_reliefs_of_one_bottleneck_are_less_than_additive(terminal_comparison: ex.Comparison) -> None:
+    # at D+6, when the relieved terminals have had time to matter (at D+4 the gains are a few 600-troop
+    # battalions, within one battalion of additive either way depending on the draws)
     arms = terminal_comparison.arms.set_index("arm")
-    a, b, ab = (arms.at[k, "gain_d4_mean"] for k in ("binding", "second", "binding+second"))
+    a, b, ab = (arms.at[k, "gain_d6_mean"] for k in ("binding", "second", "binding+second"))
     assert a > 0 and b > 0
     assert ab < a + b
-    assert arms.at["binding+second", "interaction_d4"] == pytest.approx(ab - a - b)
+    assert arms.at["binding+second", "interaction_d6"] == pytest.approx(ab - a - b)
 
 
 def test_shapley_values_are_exact_and_efficient_with_every_subset(terminal_comparison: ex.Comparison) -> None:

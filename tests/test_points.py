@@ -104,7 +104,7 @@ def test_a_numeric_lever_equals_the_candidate_that_sets_it() -> None:
 @pytest.mark.parametrize(("point", "message"), [
     ({"no_such_factor": 1}, "--set no_such_factor: unknown key"),
     ({"resources.wagons_9999": 1}, "--set resources.wagons_9999: unknown field 'wagons_9999'"),
-    ({"breakdown_probability": 1.5}, "breakdown_probability: 1.5 is not a probability"),
+    ({"breakdown_probability": 1.5}, "breakdown_probability: 1.5 is outside the accepted range 0 to 1"),
     ({"terminals.sestokai.teleport": 2}, "unknown terminal method 'teleport'"),
     ({"terminals.sestokai.transload": 2.5}, "is not a number of ramps"),
     ({"infrastructure.sections.rail:nowhere:1435.tracks": 2}, "unknown section 'rail:nowhere:1435'"),
