@@ -131,11 +131,18 @@ def empty_return(model: Model, who: Who, n: int, start: str, home: str, gauge: i
     empty = Who(who.unit, f"{who.mover}/empty/{n}", who.mode, 0, 0, who.priority, who.rank)
     log.add(env.now, empty, "depart", start, "", 0)
     if start != home:
-        router = model.router_at(env.now)
-        try:
-            route = router.route(start, home, Mover.train(gauge=gauge))
-        except NoRouteError:
-            route = router.route(start, home, Mover.train(gauge=gauge, change_gauge=True))
+        route = None
+        # on the network as it is now; cut off for now (a closure): on the whole network, waiting at the closure
+        for router in dict.fromkeys((model.router_at(env.now), model.router)):
+            for change in (False, True):
+                try:
+                    route = router.route(start, home, Mover.train(gauge=gauge, change_gauge=change))
+                    break
+                except NoRouteError:
+                    if router is model.router and change:
+                        raise
+            if route is not None:
+                break
         for leg in route.legs:
             if leg.mode == "rail":
                 for u, v, k in leg.edges:
