@@ -113,6 +113,17 @@ def headline(tiers: pd.DataFrame, horizon: int | None = None) -> str:
     return " · ".join(parts)
 
 
+def replication_headline(uncertainty: pd.DataFrame) -> str:
+    """One line on the tiers over replications, the statistic the console prints: P(met by the tier day)
+    and the median day met (``D+10 tier met in 40 % of replications (median D+12) · ...``)."""
+    parts = []
+    for r in uncertainty.to_dict("records"):
+        p50 = r.get("met_day_p50")
+        med = "never met" if p50 is None or (isinstance(p50, float) and math.isnan(p50)) else f"D+{int(p50)}"
+        parts.append(f"D+{int(r['day'])} tier met in {float(r['p_met']):.0%} of replications (median {med})")
+    return " · ".join(parts)
+
+
 # -- labels ----------------------------------------------------------------------------------
 def _section_label(section: str, network: Any) -> str:
     parts = section.split(":")
@@ -244,7 +255,8 @@ def _thousands(x: float, _pos: Any = None) -> str:
 
 
 # -- closure -----------------------------------------------------------------------------------
-def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None) -> Figure:
+def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None,
+                  uncertainty: pd.DataFrame | None = None) -> Figure:
     """Troops closed by day against the NATO Force Model targets.
 
     Parameters
@@ -254,6 +266,9 @@ def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None) -
     bands
         Optional spread over replications: columns ``day``, ``p10``, ``p50``, ``p90``
         (troops closed); the band between p10 and p90 is shaded and p50 drawn dashed.
+    uncertainty
+        With replications, the per-tier table (``day, p_met, met_day_p50``): the subtitle
+        then gives P(met) and the median met day, as the console does, not one run's dates.
 
     Returns
     -------
@@ -298,7 +313,8 @@ def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None) -
     reading = sc.targets.reading
     share = sc.targets.theatre_share
     ax.legend(handles=_closure_legend(ax, reading, share), loc="upper left", fontsize=NOTE_PT, frameon=False)
-    sub = headline(result.tiers, horizon)
+    sub = (replication_headline(uncertainty) if uncertainty is not None and len(uncertainty)
+           else headline(result.tiers, horizon))
     waits = _top_waits(result, 3)
     if waits:
         sub += "\nlongest waits: " + "; ".join(waits)

@@ -24,8 +24,15 @@ def cmd_map(args: argparse.Namespace) -> int:
         raise MobilityError(f"--out {out}: the map is one HTML page; use a .html file name")
     run = load_run(args.run_dir)
     save_map(run_map(run, tiles=args.tiles), out)
-    print(f"wrote {out}")
+    print(f"wrote {out}" + _shown(run, args.run_dir))
     return 0
+
+
+def _shown(run: Any, run_dir: str) -> str:
+    """Words for a replications folder: which replication the output shows."""
+    if Path(run.folder).resolve() == Path(run_dir).resolve():
+        return ""
+    return f" (replications folder: the replication its report shows, seed {run.summary.get('seed')})"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -45,7 +52,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     run = load_run(run_dir)
     if gpkg is not None:
         export_gpkg(run, gpkg)
-        print(f"wrote {gpkg} (layers rail, road, nodes, flows)")
+        print(f"wrote {gpkg} (layers rail, road, nodes, flows){_shown(run, args.run_dir)}")
     if csv is not None:
         files = export_csv(run, csv)
         print(f"wrote {csv}/ ({', '.join(p.name for p in files)})")

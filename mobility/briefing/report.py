@@ -40,11 +40,12 @@ CHARTS = (
 
 
 # -- outputs -------------------------------------------------------------------------------------
-def chart_pngs(result: SimulationResult, *, bands: pd.DataFrame | None = None) -> dict[str, bytes]:
+def chart_pngs(result: SimulationResult, *, bands: pd.DataFrame | None = None,
+               uncertainty: pd.DataFrame | None = None) -> dict[str, bytes]:
     """The three charts of a run as PNG bytes, by file name (closure with replication bands if given)."""
     from mobility.briefing.charts import bottleneck_chart, closure_chart, gantt_chart, png_bytes
 
-    return {"closure.png": png_bytes(closure_chart(result, bands=bands)), "gantt.png": png_bytes(gantt_chart(result)),
+    return {"closure.png": png_bytes(closure_chart(result, bands=bands, uncertainty=uncertainty)), "gantt.png": png_bytes(gantt_chart(result)),
             "bottlenecks.png": png_bytes(bottleneck_chart(result, n=TOP_ROWS))}
 
 
@@ -74,7 +75,7 @@ def write_run_outputs(result: SimulationResult, folder: Path, *, bands: pd.DataF
     from mobility.briefing.runs import scenario_yaml
 
     folder = Path(folder)
-    pngs = chart_pngs(result, bands=bands)
+    pngs = chart_pngs(result, bands=bands, uncertainty=uncertainty)
     for name, data in pngs.items():
         write_bytes_atomic(data, folder / name)
     write_bytes_atomic(scenario_yaml(result.scenario).encode("utf-8"), folder / "scenario.yaml")
@@ -197,11 +198,16 @@ def _tier_rows(result: Any) -> list[str]:
     return rows
 
 
-def _tiers(result: Any) -> str:
+def _tiers(result: Any, uncertainty: pd.DataFrame | None = None) -> str:
     head = ["Tier", "By", "Required", "Closed by then", "Met on", "Shortfall then", "Status"]
-    from mobility.briefing.charts import headline
+    from mobility.briefing.charts import headline, replication_headline
 
-    return (f'<p class="headline">{esc(headline(result.tiers, result.scenario.horizon_days))}</p>'
+    if uncertainty is not None and len(uncertainty):  # the console's statistic, then the one run shown
+        line = (f"{replication_headline(uncertainty)}. The table below is one replication (seed {result.seed}): "
+                + headline(result.tiers, result.scenario.horizon_days))
+    else:
+        line = headline(result.tiers, result.scenario.horizon_days)
+    return (f'<p class="headline">{esc(line)}</p>'
             + _table(head, _tier_rows(result), table_id="tiers"))
 
 
@@ -438,7 +444,7 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd
         f'<p class="lead">{esc(sc.description)}</p>' if sc.description else "",
         nav, map_link, "</header>",
         _section("Summary", _summary(result), sid="summary"),
-        _section("Requirement tiers", _tiers(result), sid="tier-table",
+        _section("Requirement tiers", _tiers(result, uncertainty), sid="tier-table",
                  intro=(f"Requirement: {result.requirement.label()}. Source: {result.requirement.source}. "
                         "A part day counts as a whole one." + _infeasible(result))),
         _section("Uncertainty over replications", _uncertainty(uncertainty), sid="uncertainty",

@@ -14,6 +14,7 @@ as it stands now, without those overrides.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,26 @@ def _missing(folder: Path, what: str) -> MobilityError:
     return MobilityError(f"{folder}: {what}; run `mobility run SCENARIO --out {folder}` first")
 
 
+#: in a replications folder (``mobility run --replications N``), the replication its map and report show
+SHOWN_REPLICATION = "shown-replication"
+
+
 def check_run_dir(folder: str | Path) -> Path:
-    """The folder as a Path if it holds a run; else :class:`MobilityError` naming the fix."""
+    """The folder as a Path if it holds a run; else :class:`MobilityError` naming the fix.
+
+    A replications folder stands for the replication its map and report show (its
+    ``shown-replication/`` subfolder, a complete run folder).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise _missing(folder, "no such run folder")
+    if (folder / "replications.parquet").is_file() and not (folder / "events.parquet").is_file():
+        shown = folder / SHOWN_REPLICATION
+        if (shown / "events.parquet").is_file():
+            return check_run_dir(shown)
+        raise MobilityError(f"{folder}: a replications folder written with --no-map keeps no replication's event "
+                            "log; run the scenario again without --no-map (its shown-replication/ is what map "
+                            "and export read), or run one replication with --seed")
     for name in RUN_FILES:
         if not (folder / name).is_file():
             raise _missing(folder, f"not a run folder (no {name})")
@@ -148,3 +164,18 @@ def scenario_yaml(scenario: Scenario) -> str:
             if scenario.source_file else "# The scenario exactly as run; written by mobility.\n")
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
+
+
+def write_shown_replication(result: Any, folder: str | Path) -> Path:
+    """Write the replication a replications folder's map and report show into ``folder/shown-replication/``:
+    ``events.parquet``, ``closure.csv``, ``units.csv``, ``bottlenecks.csv``, ``summary.json`` and
+    ``scenario.yaml``, so that ``mobility map`` and ``mobility export`` rebuild from it."""
+    out = Path(folder) / SHOWN_REPLICATION
+    out.mkdir(parents=True, exist_ok=True)
+    result.events.to_parquet(out / "events.parquet", index=False)
+    result.closure.to_csv(out / "closure.csv", index=False)
+    result.units.to_csv(out / "units.csv", index=False)
+    result.bottlenecks.to_csv(out / "bottlenecks.csv", index=False)
+    (out / "summary.json").write_text(json.dumps(result.summary(), indent=2), encoding="utf-8")
+    (out / "scenario.yaml").write_text(scenario_yaml(result.scenario), encoding="utf-8")
+    return out

@@ -52,6 +52,10 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
 
             first = simulate(scenario, seed=int(rep.runs["seed"].iloc[0]))
             report.write_run_outputs(first, tmp, bands=rep.bands, uncertainty=rep.tiers)
+            # the replication shown, as a complete run folder: `mobility map` and `export` read it
+            from mobility.briefing.runs import write_shown_replication
+
+            write_shown_replication(first, tmp)
     from mobility.requirement import requirement_of
 
     print(f"{scenario.name}: {n} replications (seeds from SeedSequence({rep.seed}); "
