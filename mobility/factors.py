@@ -107,6 +107,12 @@ _TABLE: tuple[Factor, ...] = (
     Factor("clearance_emergency_hours", 6, "h", "R30; R31 (draft regulation, emergency)", "S"),
     Factor("port_berth_vehicles_per_day", 300, "vehicles/day/berth", "R88; R89; R90", "E",
            "Klaipėda >300 items in 1 day; Gdańsk 311 in 2 days; Gdynia ~700 in 2 days"),
+    # --- airlift of personnel -------------------------------------------------
+    Factor("airlift_hours", 24, "h", "assumption", "assumption",
+           "from a unit's ready time to landing at the airport of debarkation: boarding, flight, no queue"),
+    Factor("apod_pax_per_day", 3000, "troops/day/airport", "assumption (no sourced figure; DOMAIN §18.3 names the "
+           "airports only)", "assumption",
+           "troops an airport of debarkation receives per day: ~10 wide-body charters of ~300 seats"),
     # --- reception, staging, onward movement (RSOM) -------------------------
     Factor("rsom_days_heavy", 3, "days", "assumption (D6: RSOM in the Baltic region is binding and under-resourced; "
            "no duration found)", "assumption",

@@ -31,6 +31,7 @@ from mobility.forces import CATALOGUE, UnitType
 from mobility.network.model import SECTION_ATTRIBUTES
 from mobility.requirement import PlanRequirement
 from mobility.sim.threats import Threat, check_targets, resolve_threats
+from mobility.stocks import StockSite
 
 # -- limits: each is named in the error that enforces it ----------------------------------
 MAX_UNITS_PER_LINE = 200
@@ -77,6 +78,13 @@ class ForceEntry(_Strict):
                            "it stands and uses no transport (origin = destination)")
     required_day: float | None = Field(None, ge=0, le=730, allow_inf_nan=False,
                                        description="day after D the unit is required at its destination")
+    personnel: Literal["with_vehicles", "air"] = Field(
+        "with_vehicles", description="with_vehicles: troops ride with their equipment; air: they fly to an "
+        "airport of debarkation and ride on by bus")
+    airport: str | None = Field(None, max_length=80, description="airport of debarkation (node id) for personnel: "
+                                "air; default the one nearest the destination")
+    draws: str | None = Field(None, max_length=60, description="id of a stock site (stocks:) whose equipment set "
+                              "the unit draws; it then moves on from the site")
 
     @model_validator(mode="after")
     def _in_place_stands(self) -> ForceEntry:
@@ -270,6 +278,7 @@ class Scenario(_Strict):
     seed: int = Field(0, ge=0, le=MAX_SEED)
     forces: tuple[ForceEntry, ...] = Field(min_length=1, max_length=MAX_UNITS)
     targets: Targets = Targets()
+    stocks: tuple[StockSite, ...] = Field((), max_length=20, description="pre-positioned equipment sets")
     requirement: PlanRequirement | None = Field(
         None, description="a requirement from a plan (troops and brigade equivalents by day) instead of NFM targets")
     policies: Policies = Policies()
@@ -502,6 +511,8 @@ def scenario_problems(sc: Scenario) -> list[str]:
             p = node_problem(f"{where}.{fld}", getattr(f, fld))
             if p:
                 problems.append(p)
+        problems += _force_line_problems(sc, f, net, where)
+    problems += _stock_problems(sc, net, node_problem)
     seen: dict[str, int] = {}
     total = 0
     for i, f in enumerate(sc.forces):
@@ -565,6 +576,52 @@ def scenario_problems(sc: Scenario) -> list[str]:
         if u.factor in Factors.defaults():
             problems += [f"uncertainties[{i}]: {p}" for p in _uncertainty_range(u)]
     return [p for p in problems if p]
+
+
+def _force_line_problems(sc: Scenario, f: ForceEntry, net: Any, where: str) -> list[str]:
+    """A force line's personnel and stock references (mobility.sim.air, mobility.stocks)."""
+    from mobility.sim.air import airports_in
+
+    out = []
+    if f.airport is not None:
+        apods = airports_in(net)
+        if f.airport not in apods:
+            out.append(f"{where}.airport: {_short(repr(f.airport))} is not an airport of debarkation in the "
+                       f"{sc.network} network of {sc.year}; use one of {', '.join(apods)}")
+        if f.personnel != "air":
+            out.append(f"{where}.airport: set personnel: air to fly the troops, or remove airport")
+    if f.draws is not None:
+        sites = {s.id: s for s in sc.stocks}
+        site = sites.get(f.draws)
+        if site is None:
+            out.append(f"{where}.draws: unknown stock site {_short(repr(f.draws))}; declare it under stocks: "
+                       f"(known: {', '.join(sites) or 'none'})")
+        elif site.unit_type != f.type:
+            out.append(f"{where}.draws: {site.id} holds {site.unit_type} sets, not {f.type}; "
+                       "draw from a site of this type or change the type")
+        if f.in_place:
+            out.append(f"{where}.draws: a force in place draws no set; remove draws or in_place")
+    return out
+
+
+def _stock_problems(sc: Scenario, net: Any, node_problem: Any) -> list[str]:
+    """Stock sites: their node in the year, unit type, and enough sets for the units drawing them."""
+    out = []
+    cat = sc.catalogue()
+    for i, s in enumerate(sc.stocks):
+        p = node_problem(f"stocks[{i}].node", s.node)
+        if p:
+            out.append(p)
+        if s.unit_type not in cat:
+            out.append(f"stocks[{i}].unit_type: unknown unit type {_short(repr(s.unit_type))}; use one of "
+                       f"{', '.join(sorted(cat))}")
+        drawn = sum(f.count for f in sc.forces if f.draws == s.id)
+        if drawn > s.sets:
+            out.append(f"stocks[{i}].sets: {drawn} units draw from {s.id} but it holds {s.sets} set(s); "
+                       "raise sets or draw fewer")
+    if len({s.id for s in sc.stocks}) != len(sc.stocks):
+        out.append("stocks: give each stock site its own id")
+    return out
 
 
 def _uncertainty_range(u: Uncertainty) -> list[str]:

@@ -284,7 +284,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
     except (ScenarioError, NoRouteError, WorkLimitError) as exc:
         raise in_file(scenario, exc) from None
     units = expand_forces(scenario)
-    nominal = {u.id: 0.0 if u.in_place else model.plan(u, 0.0, disrupted=False).nominal_h for u in units}
+    nominal = {u.id: model.nominal_hours(u) for u in units}
     events = model.log.frame()
     result = SimulationResult(scenario=scenario, seed=seed, events=events,
                               resources=model.resources_frame(), network=model.network, factors=factors,

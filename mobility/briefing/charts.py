@@ -34,6 +34,7 @@ STATUS_COLOURS = {"met": "#1B7837", "late": "#D55E00", "not met": "#B2182B", "be
 INK = "#222222"
 MUTED = "#666666"
 CLOSED = "#08306B"
+READY = "#31A354"  # combat-ready: closed, then through reception and staging
 
 TITLE_PT = 20
 SUBTITLE_PT = 14
@@ -257,7 +258,7 @@ def _thousands(x: float, _pos: Any = None) -> str:
 # -- closure -----------------------------------------------------------------------------------
 def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None,
                   uncertainty: pd.DataFrame | None = None) -> Figure:
-    """Troops closed by day against the NATO Force Model targets.
+    """Troops closed and combat-ready by day against the requirement (NFM tiers or a plan).
 
     Parameters
     ----------
@@ -273,9 +274,11 @@ def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None,
     Returns
     -------
     matplotlib.figure.Figure
-        The closure curve from D+0 to the horizon, the targets as a staircase
-        (the scenario's NFM reading scaled by its theatre share), each tier day
-        marked, and per tier a note: met, how many days late, or the shortfall.
+        The closure curve from D+0 to the horizon and, below it, the
+        combat-ready curve (closed, then reception and staging); the
+        requirement's troops as a staircase (NFM reading times theatre share,
+        or the plan's troops), each tier day marked, and per tier a note on the
+        requirement's clock: met, how many days late, or the shortfall.
     """
     sc = result.scenario
     closure = result.closure
@@ -291,6 +294,9 @@ def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None,
         ax.plot(bands["day"], bands["p50"], color=CLOSED, lw=1.6, ls="--", label="median of replications")
     ax.plot(closure["day"], closure["closed"], color=CLOSED, lw=3.2, label="troops closed (this run)",
             solid_capstyle="round", zorder=4)
+    if "combat_ready" in closure:
+        ax.plot(closure["day"], closure["combat_ready"], color=READY, lw=2.0,
+                label="troops combat-ready (after reception and staging)", solid_capstyle="round", zorder=4)
 
     _draw_targets(ax, statuses, horizon)
     top = max([float(closure["closed"].max())] + [s.required for s in statuses if s.day <= horizon]
@@ -307,18 +313,18 @@ def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None,
                 annotation_clip=False)
     ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
     _day_axis(ax, horizon)
-    ax.set_ylabel("troops closed at destination", fontsize=LABEL_PT, color=INK)
-    ax.set_xlabel("days after D-day (closed = the unit's last vehicle has arrived)", fontsize=LABEL_PT - 1,
-                  color=MUTED)
-    reading = sc.targets.reading
-    share = sc.targets.theatre_share
-    ax.legend(handles=_closure_legend(ax, reading, share), loc="upper left", fontsize=NOTE_PT, frameon=False)
+    req = result.requirement
+    ax.set_ylabel("troops at destination", fontsize=LABEL_PT, color=INK)
+    ax.set_xlabel(f"days after D-day (closed = personnel and equipment arrived; tiers on the {req.clock} clock)",
+                  fontsize=LABEL_PT - 1, color=MUTED)
+    ax.legend(handles=_closure_legend(ax, req), loc="upper left", fontsize=NOTE_PT, frameon=False)
     sub = (replication_headline(uncertainty) if uncertainty is not None and len(uncertainty)
            else headline(result.tiers, horizon))
     waits = _top_waits(result, 3)
     if waits:
         sub += "\nlongest waits: " + "; ".join(waits)
-    _titles(fig, f"{sc.name}: troops closed against the NATO Force Model", sub)
+    what = "the NATO Force Model" if req.kind == "nfm" else "the plan's requirement"
+    _titles(fig, f"{sc.name}: troops closed against {what}", sub)
     return fig
 
 
@@ -372,10 +378,14 @@ def _annotate_tier(ax: Any, s: TierStatus, horizon: int) -> None:
                 color=colour, fontweight="bold", ha="left" if right_side else "right", va="top", zorder=7)
 
 
-def _closure_legend(ax: Any, reading: str, share: float) -> list[Any]:
+def _closure_legend(ax: Any, req: Any) -> list[Any]:
     handles, _labels = ax.get_legend_handles_labels()
-    target = Line2D([], [], color=INK, lw=2.0, ls=(0, (5, 3)),
-                    label=f"NFM target, {reading} reading × {share:.0%} theatre share")
+    if req.kind == "nfm":
+        whence = "an assumption" if req.share_source.startswith("assumption") else req.share_source.split()[0]
+        text = f"NFM target, {req.reading} reading × {req.share:.0%} theatre share ({whence})"
+    else:
+        text = f"required by the plan ({req.source.split(';')[0][:50]})"
+    target = Line2D([], [], color=INK, lw=2.0, ls=(0, (5, 3)), label=text)
     return [*handles, target]
 
 

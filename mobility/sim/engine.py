@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,12 +27,14 @@ from mobility.network.model import Network
 from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
 from mobility.scenario import Scenario
 from mobility.sim.disruptions import disruption_process
+from mobility.sim.air import airlift, airport_capacity, bus_hours, nearest_airport
 from mobility.sim.log import EventLog
 from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
 from mobility.sim.road import MarchProfile, convoy
 from mobility.sim.threats import Strike, closure_windows, strike_process
 from mobility.sim.uncertainty import draw_point
+from mobility.stocks import draw_set
 
 TYPICAL_WAGONS = 26  # a 600 m train: (600 - 23) // 22 wagons (factor table defaults), for planning estimates
 
@@ -51,6 +53,10 @@ class Unit:
     in_place: bool = False
     required_h: float | None = None
     rank: float = 0.0  # dispatch order among units of one priority: ready time, then place in the force list
+    personnel: str = "with_vehicles"  # or "air"
+    airport: str | None = None
+    draws: str | None = None  # stock site id: the unit draws its equipment there, then moves from it
+    personnel_origin: str = ""  # where personnel set off by road for a drawing unit
 
 
 @dataclass(frozen=True)
@@ -92,13 +98,16 @@ def expand_forces(scenario: Scenario) -> list[Unit]:
     """The force list as units, in a stable order."""
     cat = scenario.catalogue()
     units = []
+    sites = {s.id: s for s in scenario.stocks}
     for f in scenario.forces:
+        origin = sites[f.draws].node if f.draws is not None else f.origin
         for i in range(f.count):
             uid = f.id if f.count == 1 else f"{f.id}-{i + 1}"
             ready = (f.ready_day + i * f.stagger_days) * 24.0
-            units.append(Unit(uid, cat[f.type], ready, f.origin, f.destination, f.priority, f.mode, f.in_place,
+            units.append(Unit(uid, cat[f.type], ready, origin, f.destination, f.priority, f.mode, f.in_place,
                               None if f.required_day is None else f.required_day * 24.0,
-                              ready + len(units) * 1e-6))
+                              rank=ready + len(units) * 1e-6, personnel=f.personnel, airport=f.airport,
+                              draws=f.draws, personnel_origin=f.origin))
     return units
 
 
@@ -140,6 +149,7 @@ class Model:
                               getattr(r, f"locomotives_{g}")) for g in GAUGES}
         self.het_pool = Pool(self.env, self.log, "het", "het", "pool:het", r.hets)
         self.clearance_h = scenario.clearance_hours(factors)
+        self.stock_sites = {s.id: s for s in scenario.stocks}
         # each mover draws from its own stream, so arms run with the same seed (common random
         # numbers) give a mover the same delays even when the order of events differs
         self._stream_seed = int(rng.integers(2**63))
@@ -461,13 +471,20 @@ class Model:
             self.log.add(env.now, whole, "closed", unit.destination)
             self.log.add(env.now, whole, "combat_ready", unit.destination)
             return
+        if unit.draws is not None:  # personnel come to the stock site and draw the set, then move with it
+            yield from draw_set(self, unit, whole, self.stock_sites[unit.draws])
+            unit = replace(unit, personnel="with_vehicles")
         cleared_at = env.now + self.clearance_h
         if self.network.node(unit.origin).get("kind") == "port":
             rate_h = f["port_berth_vehicles_per_day"] / 24.0
             yield from self.berth(unit.origin).use(whole, (t.vehicles + t.trailers) / rate_h,
                                                    event=("discharge", "discharged"))
-        plan = self.plan(unit, env.now)
         jobs: list[simpy.Process] = []
+        if unit.personnel == "air":  # troops fly apart from their equipment; closed when both are in
+            apod = unit.airport or nearest_airport(self, unit.destination)
+            jobs.append(env.process(airlift(self, Who(unit.id, f"{unit.id}/air/1", "air", t.personnel, 0,
+                                                      unit.priority), apod, unit.destination)))
+        plan = self.plan(unit, env.now)
         movers = self._movers(unit, plan)
         for kind, args in movers:
             jobs.append(env.process(self._mover(kind, args, cleared_at)))
@@ -477,6 +494,24 @@ class Model:
         # reception and staging at the destination before the unit is combat-ready
         yield env.timeout(self.rsom_hours(unit))
         self.log.add(env.now, whole, "combat_ready", unit.destination)
+
+    def nominal_hours(self, unit: Unit) -> float:
+        """Unconstrained hours from ready to closed: personnel to a stock site and the draw, or the airlift,
+        and the equipment's transit; 0 for a force in place."""
+        if unit.in_place:
+            return 0.0
+        h = self.plan(unit, 0.0, disrupted=False).nominal_h
+        f = self.factors
+        if unit.draws is not None:
+            site = self.stock_sites[unit.draws]
+            come = f["airlift_hours"] if unit.personnel == "air" else bus_hours(self, unit.personnel_origin, site.node)
+            return come + site.draw_days * 24.0 + h
+        if unit.personnel == "air":
+            apod = unit.airport or nearest_airport(self, unit.destination)
+            fly = (f["airlift_hours"] + unit.type.personnel / (airport_capacity(self, apod) / 24.0)
+                   + bus_hours(self, apod, unit.destination))
+            return max(h, fly)
+        return h
 
     def rsom_hours(self, unit: Unit) -> float:
         """Reception and staging (marry-up) at the destination, by the unit's brigade class."""
@@ -507,9 +542,10 @@ class Model:
             for i in range(n):
                 size = count // n + (1 if i < count % n else 0)
                 loads.append(("road", size, size if tracked else 0, None))
-        troops_left = t.personnel
+        personnel = 0 if unit.personnel == "air" else t.personnel  # flown troops travel apart
+        troops_left = personnel
         for i, (kind, vehicles, tracked, detail) in enumerate(loads):
-            troops = round(t.personnel * vehicles / total_vehicles) if i < len(loads) - 1 else troops_left
+            troops = round(personnel * vehicles / total_vehicles) if i < len(loads) - 1 else troops_left
             troops = min(troops, troops_left)
             troops_left -= troops
             who = Who(unit.id, f"{unit.id}/{kind}/{i + 1}", kind, troops, vehicles, unit.priority, unit.rank)
