@@ -26,8 +26,8 @@ from mobility.network.loops import passing_loops
 from mobility.network.model import Network
 from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
 from mobility.scenario import Scenario
-from mobility.sim.disruptions import disruption_process
 from mobility.sim.air import airlift, airport_capacity, bus_hours, nearest_airport
+from mobility.sim.disruptions import disruption_process
 from mobility.sim.log import EventLog
 from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
