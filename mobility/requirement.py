@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from itertools import pairwise
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -86,7 +87,7 @@ class PlanRequirement(_Strict):
         days = [t.day for t in self.tiers]
         if days != sorted(days) or len(set(days)) != len(days):
             raise ValueError("tiers: give each day once, in increasing order")
-        for a, b in zip(self.tiers, self.tiers[1:]):
+        for a, b in pairwise(self.tiers):
             for k in ("troops", "brigades", "heavy", "light", "other"):
                 if getattr(b, k) < getattr(a, k):
                     raise ValueError(f"tiers: {k} by D+{b.day} is less than by D+{a.day}; each tier is a total "
