@@ -122,6 +122,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if closures:
         print("closed by disruptions and attacks:")
         print("\n".join(closures))
+    if result.assumptions:
+        print("assumed where the data gives no figure:")
+        print("\n".join(f"  {a}" for a in result.assumptions))
     print("bottlenecks (by total wait):")
     print(_fmt_bottlenecks(result.bottlenecks))
     print("latest units (delay over an unqueued transit; the longest wait of the mover that closed them):")

@@ -49,6 +49,7 @@ class SimulationResult:
     end_h: float = 0.0
     held: tuple[str, ...] = ()
     """One line per closure that holds movers at the horizon because it does not reopen within it."""
+    assumptions: list[str] = field(default_factory=list)  # defaults this run used where the data gives nothing
 
     @property
     def span_h(self) -> float:
@@ -128,6 +129,7 @@ class SimulationResult:
             "factors_overridden": self.factors.overridden,
             "threats": [t.name for t in self.scenario.threats],
             "strikes": int((self.events["event"] == "attack").sum()),
+            "assumptions": list(self.assumptions),
             "events": int(len(self.events)),
         }
 
@@ -289,7 +291,8 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
     result = SimulationResult(scenario=scenario, seed=seed, events=events,
                               resources=model.resources_frame(), network=model.network, factors=factors,
                               nominal_h=nominal, end_h=float(model.log.last_time()),
-                              held=held_by_closures(model, events, scenario.horizon_days * 24.0))
+                              held=held_by_closures(model, events, scenario.horizon_days * 24.0),
+                              assumptions=[model.assumed[k] for k in sorted(model.assumed)])
     if check:
         result.check()
     return result

@@ -141,3 +141,19 @@ def test_double_track_keeps_a_headway_per_direction(baseline_run):
     east, west = w[~empties], w[empties]
     overlap = [((west["enter"] < r.leave) & (west["leave"] > r.enter)).any() for r in east.itertuples()]
     assert any(overlap)
+
+
+def test_every_default_ramp_count_is_stated_in_the_summary(baseline_run):
+    said = "\n".join(baseline_run.summary()["assumptions"])
+    loaded_at = set(baseline_run.events.loc[baseline_run.events["event"] == "load", "place"].astype(str))
+    sourced = {t.node for t in baseline_run.network.terminals if t.method == "ramp" and t.ramps}
+    silent = [n for n in loaded_at - sourced if baseline_run.network.label(n) not in said]
+    assert loaded_at - sourced and not silent
+    assert "default_ramps" in said
+
+
+def test_heavy_flats_carry_no_containers_when_wheeled_go_by_road(baseline_run):
+    ev = baseline_run.events
+    abct = ev[(ev["unit"] == "abct-a-1") & (ev["event"] == "acquire") & (ev["resource"] == "wagons:1435")]
+    # an ABCT (R94: 395 tracked, 780 containers) by rail and road: one flat per tracked vehicle only
+    assert int(abct["amount"].sum()) == 395

@@ -122,6 +122,7 @@ class Model:
         self.log = EventLog()
         self.router = Router(self.network, factors)
         self.loops = passing_loops(scenario.network)
+        self.assumed: dict[str, str] = {}  # resource id -> the default it was given, for every output
         self._routers: dict[frozenset[str], Router] = {frozenset(): self.router}
         windows: dict[str, list[tuple[float, float]]] = {}
         for d in scenario.disruptions:
@@ -190,12 +191,20 @@ class Model:
         ramps = sum((t.ramps or 0) for t in self.network.terminals_at(node, method="ramp"))
         if ramps == 0:
             ramps = int(self.factors["default_ramps"])
+            self.assumed.setdefault(f"ramp:{node}", (
+                f"{self.network.label(node)}: {ramps} loading ramp(s) assumed (factor default_ramps; the data "
+                "gives no ramp count; set infrastructure.terminals for this node to change it)"))
         return self._server(f"ramp:{node}", "ramp", node, ramps, (node, f"terminal:{node}"), dispatch=True)
 
     def terminal(self, node: str, method: str) -> Server:
         """A gauge-change terminal: its ramp pairs or machines."""
         terms = self.network.terminals_at(node, method=method)
-        ramps = sum((t.ramps or 0) for t in terms) or int(self.factors["transload_ramp_pairs_default"])
+        ramps = sum((t.ramps or 0) for t in terms)
+        if ramps == 0:
+            ramps = int(self.factors["transload_ramp_pairs_default"])
+            self.assumed.setdefault(f"terminal:{node}:{method}", (
+                f"{self.network.label(node)}: {ramps} {method} ramp pair(s) assumed (factor "
+                "transload_ramp_pairs_default; the data gives no count; set infrastructure.terminals to change it)"))
         return self._server(f"terminal:{node}:{method}", "terminal", node, ramps, (node, f"terminal:{node}"))
 
     def border(self, node: str) -> Server:
@@ -348,8 +357,9 @@ class Model:
         if rail_route is not None:
             if unit.mode == "rail":
                 rail_load, road_load = (t.tracked, t.wheeled + t.trailers, t.containers), (0, 0)
-            else:  # auto: tracked and containers by rail, wheeled by road
-                rail_load, road_load = (t.tracked, 0, t.containers), (0, t.wheeled)
+            else:  # auto: tracked by rail; wheeled by road, carrying the containers (DOMAIN §13),
+                # so no heavy flat carries a container
+                rail_load, road_load = (t.tracked, 0, 0), (0, t.wheeled)
         else:
             rail_load, road_load = (0, 0, 0), (t.tracked, t.wheeled)
         road_route = None
