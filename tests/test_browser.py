@@ -238,7 +238,7 @@ CONTROLS = ["#mob-title", "#mob-tiers", ".leaflet-control-zoom", ".leaflet-contr
 
 @pytest.fixture(scope="module")
 def run_map_file(tmp_path_factory):
-    """The briefing map of a short real run: four force lines of the baseline, Suwałki–Trakiszki closed D+1 to D+20."""
+    """The briefing map of a short real run: four force lines of the baseline, Suwałki–Trakiszki closed D+1 to D+10."""
     import yaml
 
     from mobility.briefing import save_map
@@ -249,7 +249,7 @@ def run_map_file(tmp_path_factory):
     data = yaml.safe_load((root / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
     data["forces"] = [f for f in data["forces"] if not f.get("in_place")][:4]
     data["horizon_days"] = 60
-    data["disruptions"] = [{"section": DISRUPTED, "from_day": 1, "to_day": 20}]
+    data["disruptions"] = [{"section": DISRUPTED, "from_day": 1, "to_day": 10}]
     result = simulate(parse_scenario(data, source="<browser run>"))
     return save_map(result.map(), tmp_path_factory.mktemp("run-map") / "map.html"), result
 
@@ -314,14 +314,14 @@ def test_a_closed_section_is_drawn_closed_during_its_window(loaded, run_map_file
         for k in range(last + 1):
             slider.fill(str(k))
             day = int(label.inner_text().split()[0].removeprefix("D+"))
-            if 2 <= day < 20:
+            if 2 <= day < 10:
                 inside = k
                 break
         assert inside is not None, "the run ended before the window"
         assert page.locator(closed).count() == 1
         assert "Suwałki" in box.locator(".mob-pb-closed").inner_text()
         slider.fill(str(last))
-        if float(result.events["time"].max()) > 20 * 24 + 6:
+        if float(result.events.loc[result.events["event"] == "arrive", "time"].max()) > 10 * 24 + 6:
             assert page.locator(closed).count() == 0  # reopened
         # troops closed against the tiers, as time moves: at the end, the run's total
         total = int(result.events.loc[result.events["event"] == "closed", "troops"].sum())
