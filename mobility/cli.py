@@ -208,7 +208,7 @@ def _positive(text: str) -> int:
 
 
 def _limits(p: argparse.ArgumentParser, *, events: bool = True) -> None:
-    from mobility.sim.engine import MAX_EVENTS, MAX_MOVERS
+    from mobility.limits import MAX_EVENTS, MAX_MOVERS
 
     p.add_argument("--max-movers", type=_positive, default=MAX_MOVERS, metavar="N",
                    help=f"stop before a run that needs more than N trains and march units (default {MAX_MOVERS:,})")

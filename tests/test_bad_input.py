@@ -296,3 +296,25 @@ def test_a_cut_that_does_not_reopen_within_the_horizon_is_said(tmp_path, baselin
     assert res.code == 0, res.err
     assert "note: 1 unit(s) (m) still wait at" in res.out and "closed until D+500" in res.out
     assert "no route round it reopens within the horizon" in res.out
+
+
+# -- candidates files ----------------------------------------------------------------------------------
+def test_a_latin1_candidates_file_is_one_line(tmp_path):
+    from mobility.analysis.experiments.candidates import load_candidates
+    from mobility.errors import ScenarioError
+
+    p = tmp_path / "cands.yaml"
+    p.write_bytes("candidates:\n  - id: swinoujscie\n    name: Świnoujście berth\n".encode("cp1250"))
+    with pytest.raises(ScenarioError, match=r"cands\.yaml: not a UTF-8 text file") as exc:
+        load_candidates(p)
+    assert "\n" not in str(exc.value)
+
+
+def test_duplicate_keys_in_a_candidates_file_are_refused(tmp_path):
+    from mobility.analysis.experiments.candidates import load_candidates
+    from mobility.errors import ScenarioError
+
+    p = tmp_path / "cands.yaml"
+    p.write_text("candidates: []\ncandidates: []\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"duplicate key 'candidates'"):
+        load_candidates(p)

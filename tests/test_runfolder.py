@@ -106,3 +106,13 @@ def test_an_intact_run_folder_still_maps(good_run, tmp_path):
     res = run_cli(["map", str(good_run), "--out", str(tmp_path / "m.html")])
     assert res.code == 0, res.err
     assert (tmp_path / "m.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("key", "value"), [("network", ""), ("network", "atlantis"), ("year", 1)])
+def test_a_summary_naming_no_network_is_one_line_naming_it(good_run, tmp_path, key, value):
+    """Found by the fuzz suite: an empty network name gave an error that named no file."""
+    run = tmp_path / "run"
+    shutil.copytree(good_run, run)
+    _summary_key(key, value)(run / "summary.json")
+    line = assert_refused(run_cli(["map", str(run), "--out", str(tmp_path / "m.html")]), file="summary.json")
+    assert key in line

@@ -99,7 +99,11 @@ def _run_network(folder: Path, summary: dict[str, Any]) -> tuple[Network, Scenar
     if sc_file.is_file():
         sc = load_scenario(sc_file)
         return scenario_network(sc), sc
-    return load_network(summary.get("network", "baltic"), year=summary.get("year")), None
+    try:
+        return load_network(summary.get("network", "baltic"), year=summary.get("year")), None
+    except MobilityError as exc:
+        raise MobilityError(f"{folder / 'summary.json'}: network {summary.get('network')!r}, year "
+                            f"{summary.get('year')!r}: {str(exc).splitlines()[0]}") from None
 
 
 def load_run(folder: str | Path) -> RunData:

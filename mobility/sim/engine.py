@@ -21,6 +21,7 @@ import simpy
 from mobility.errors import NoRouteError, ScenarioError, WorkLimitError
 from mobility.factors import Factors
 from mobility.forces import UnitType
+from mobility.limits import MAX_EVENTS, MAX_MOVERS
 from mobility.network.edits import close, with_capacity_defaults
 from mobility.network.loops import passing_loops
 from mobility.network.model import Network
@@ -636,10 +637,6 @@ def sample_factors(scenario: Scenario, factors: Factors, seed: int | np.random.G
     return factors.with_overrides(point) if point else factors
 
 
-MAX_MOVERS = 20_000
-"""Default limit on the trains and march units of one run (the baseline has ~1,000); ``--max-movers``."""
-MAX_EVENTS = 5_000_000
-"""Default limit on the rows of one run's event log (the baseline has ~100,000); ``--max-events``."""
 
 
 def movers_estimate(model: Model, unit: Unit, plan: Plan) -> int:

@@ -216,17 +216,10 @@ def parse_uncertainties(raw: Any, *, source: str) -> tuple[Uncertainty, ...]:
 
 
 def _read_yaml(path: str | Path, what: str) -> Any:
-    import yaml
+    """The file's YAML, read strictly (UTF-8, no duplicate keys, bounded nesting): see :func:`read_yaml`."""
+    from mobility.scenario import read_yaml
 
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{p}: no such {what} file; give the path of a .yaml file (see scenarios/candidates.yaml)")
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{p}:{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
+    return read_yaml(path, what)
 
 
 def load_uncertainties(path: str | Path) -> tuple[Uncertainty, ...]:
