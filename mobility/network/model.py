@@ -26,9 +26,12 @@ Rail edges:
 ``trains_per_day_source`` ``"data"`` or ``"R107 default"``
 ``opens``, ``closes`` years (None = always / never)
 ``name``, ``line``, ``status``, ``source``, ``confidence``
-``length``            metres; ``length_source`` says ``published`` or ``schematic``
-``geometry``          shapely LineString (lon/lat); ``geometry_source`` says
-                      ``schematic`` (straight line) or the real source
+``length``            metres; ``length_source`` says ``published``, ``geometry (osm)``,
+                      ``geometry (naturalearth)`` or ``schematic: straight line x ...``
+``geometry``          shapely LineString (lon/lat), first node to second; ``geometry_source``
+                      says ``osm``, ``naturalearth`` or ``schematic`` (a straight line
+                      between the nodes), ``geometry_detail`` the data set
+                      (:mod:`mobility.network.geometry`)
 ``osmid``             OSM way id(s) where from OSM
 ``section``           id of the two-way section, ``rail:<from>-<to>:<gauge>``
 
