@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 
 import pandas as pd
 import pytest
@@ -157,3 +158,41 @@ def test_heavy_flats_carry_no_containers_when_wheeled_go_by_road(baseline_run):
     abct = ev[(ev["unit"] == "abct-a-1") & (ev["event"] == "acquire") & (ev["resource"] == "wagons:1435")]
     # an ABCT (R94: 395 tracked, 780 containers) by rail and road: one flat per tracked vehicle only
     assert int(abct["amount"].sum()) == 395
+
+
+def _heavy_from_bialystok(baseline_dict: dict, count: int) -> dict:
+    d = copy.deepcopy(baseline_dict)
+    d["horizon_days"] = 120
+    d["forces"] = [{"id": "h", "type": "mech_bde", "count": count, "ready_day": 0, "stagger_days": 0.5,
+                    "origin": "bialystok", "destination": "rukla", "mode": "rail"}]
+    d["resources"] = {**d["resources"], "wagons_1435": 5000, "wagons_1520": 5000, "locomotives_1435": 300,
+                      "locomotives_1520": 300}
+    d["infrastructure"] = {"terminals": [{"node": "bialystok", "method": "ramp", "ramps": 8}]}
+    return d
+
+
+def test_a_heavy_force_shares_the_parallel_line_once_the_sokolka_queue_outweighs_it(baseline_dict):
+    from mobility.network.edits import close
+    from mobility.network.routing import Mover, Router
+
+    result = simulate(parse_scenario(_heavy_from_bialystok(baseline_dict, 10)))
+    ev = result.events
+    loaded = ev[(ev["event"] == "enter") & ~ev["mover"].astype(str).str.contains("/empty/")]
+    place = loaded["place"].astype(str)
+    sok = loaded[place == "rail:bialystok-sokolka:1435"].sort_values("time", kind="stable")
+    elk = loaded[place == "rail:bialystok-monki:1435"].sort_values("time", kind="stable")
+    # both lines carry a good share of the 300-odd trains (all-or-nothing sent every one via Sokółka)
+    assert len(elk) > 0.3 * (len(sok) + len(elk)) and len(sok) > 0.3 * (len(sok) + len(elk))
+    # the first trains take the fastest line; a train goes via Ełk only once the trains already routed
+    # over Sokółka would make it wait longer than the detour costs
+    mover = Mover.train(gauge=1435)
+    router = Router(result.network, result.factors)
+    fast = router.hours("bialystok", "suwalki", mover)
+    detour = Router(close(result.network, sections_=["rail:bialystok-sokolka:1435"]), result.factors).hours(
+        "bialystok", "suwalki", mover) - fast
+    hold = 24 / result.factors["trains_per_day_single_track"]
+    # trains are routed in order (h-1/rail/1, /2, ...): the first k, whose queue is not yet worth the
+    # detour, all go via Sokółka
+    k = max(1, math.ceil(detour / hold))
+    first = [f"h-1/rail/{i}" for i in range(1, k + 1)]
+    assert detour > 0 and set(first) <= set(sok["mover"].astype(str))

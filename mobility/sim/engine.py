@@ -123,6 +123,9 @@ class Model:
         self.log = EventLog()
         self.router = Router(self.network, factors)
         self.loops = passing_loops(scenario.network)
+        self.section_queue: dict[str, int] = {}  # trains routed over a section (by its queue) and not yet past it
+        self._alternatives: dict[tuple, Route | None] = {}
+        self._avoid_routers: dict[tuple, Router] = {}
         self.assumed: dict[str, str] = {}  # resource id -> the default it was given, for every output
         self._routers: dict[frozenset[str], Router] = {frozenset(): self.router}
         windows: dict[str, list[tuple[float, float]]] = {}
@@ -377,7 +380,74 @@ class Model:
         )
         return Plan(rail_route, rail_load, road_after, road_route, road_load, nominal)
 
-    def _rail_plan(self, router: Router, unit: Unit) -> tuple[Route, Route | None]:
+    def _path(self, router: Router, a: str, b: str, mover: Mover, congested: bool) -> Route:
+        """The rail route from ``a`` to ``b``: the fastest, or with ``congested`` the one of
+        the fast candidates (the fastest, and the fastest avoiding each single-track section
+        of it) with the least expected time including the queues committed trains make."""
+        best = router.route(a, b, mover)
+        if not congested:
+            return best
+        options = [best]
+        for sec in self._single_sections(best):
+            key = (id(router), a, b, mover, sec)
+            alt = self._alternatives.get(key, False)
+            if alt is False:
+                try:
+                    alt = self._avoiding(router, sec).route(a, b, mover)
+                except NoRouteError:
+                    alt = None
+                self._alternatives[key] = alt
+            if alt is not None and all(alt.legs != o.legs for o in options):
+                options.append(alt)
+        return min(options, key=self.expected_hours) if len(options) > 1 else best
+
+    def _single_sections(self, route: Route) -> list[str]:
+        out = []
+        for leg in route.legs:
+            if leg.mode == "rail":
+                for e in leg.edges:
+                    d = self.network.rail.edges[e]
+                    if (d.get("tracks") or 1) < 2 and d["section"] not in out:
+                        out.append(d["section"])
+        return out
+
+    def _avoiding(self, router: Router, section: str) -> Router:
+        key = (id(router), section)
+        r = self._avoid_routers.get(key)
+        if r is None:
+            r = self._avoid_routers[key] = Router(close(router.network, sections_=[section]), self.factors)
+        return r
+
+    def expected_hours(self, route: Route) -> float:
+        """Running hours of ``route`` plus the queue that trains already routed over its
+        sections and not yet past them would make a train starting now wait."""
+        h = route.hours
+        for leg in route.legs:
+            if leg.mode == "rail":
+                for u, v, k in leg.edges:
+                    step = self.rail_step(u, v, k)
+                    h += self.section_queue.get(self._queue_key(step), 0) * self._hold_h(step)
+        return h
+
+    @staticmethod
+    def _queue_key(step: RailStep) -> str:
+        return step.blocks[0].rid if step.blocks else step.track.rid
+
+    @staticmethod
+    def _hold_h(step: RailStep) -> float:
+        if step.blocks:
+            return max(step.run_h / len(step.blocks), step.headway_h if len(step.blocks) == 1 else 0.0)
+        return step.headway_h
+
+    def commit(self, route: Route, amount: int) -> None:
+        """Count a train routed over ``route`` (``amount`` 1) or past one of its sections (-1 per edge)."""
+        for leg in route.legs:
+            if leg.mode == "rail":
+                for u, v, k in leg.edges:
+                    key = self._queue_key(self.rail_step(u, v, k))
+                    self.section_queue[key] = self.section_queue.get(key, 0) + amount
+
+    def _rail_plan(self, router: Router, unit: Unit, congested: bool = False) -> tuple[Route, Route | None]:
         """Rail route to the best railhead, changing gauge where it is quickest now.
 
         Every gauge terminal is a candidate; its cost is the running time plus
@@ -417,13 +487,14 @@ class Model:
         _, _, gauge, _, term, head = min(options)
         direct = Mover.train(gauge=gauge)
         if term is None:
-            rail = router.route(unit.origin, head, direct)
+            rail = self._path(router, unit.origin, head, direct, congested)
         else:
             after = Mover.train(gauge=1520 if gauge == 1435 else 1435)
             method = router._gauge_change_method(term) or "transload"
             change = Leg("gauge_change", (term,), (), router.gauge_change_hours(method, TYPICAL_WAGONS), 0.0,
                          method=method)
-            legs = (*router.route(unit.origin, term, direct).legs, change, *router.route(term, head, after).legs)
+            legs = (*self._path(router, unit.origin, term, direct, congested).legs, change,
+                    *self._path(router, term, head, after, congested).legs)
             rail = Route(unit.origin, head, Mover.train(gauge=gauge, change_gauge=True), legs)
         road = router.route(head, unit.destination, cmover) if head != unit.destination else None
         return rail, road
@@ -539,9 +610,10 @@ class Model:
             for wagons, tr, wh, co in trains_needed(self, *plan.rail_load, per):
                 # each train is routed on its own, so trains spread over the gauge terminals
                 try:
-                    rail, road_after = self._rail_plan(router, unit)
+                    rail, road_after = self._rail_plan(router, unit, congested=True)
                 except NoRouteError:  # cut off for now: plan on the whole network and wait at the closure
-                    rail, road_after = self._rail_plan(self.router, unit)
+                    rail, road_after = self._rail_plan(self.router, unit, congested=True)
+                self.commit(rail, 1)
                 for leg in rail.legs:
                     if leg.mode == "gauge_change":
                         self.committed[leg.start] = self.committed.get(leg.start, 0) + 1

@@ -81,6 +81,8 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                     yield env.timeout(cleared_at - env.now)
                     log.add(env.now, who, "cleared", v, "", 0)
                 yield from run_section(model, who, step)
+                key = model._queue_key(step)
+                model.section_queue[key] = model.section_queue.get(key, 0) - 1
         elif leg.mode == "gauge_change":
             node, method = leg.start, leg.method or "transload"
             new_gauge = 1520 if gauge == 1435 else 1435
