@@ -109,6 +109,8 @@ def _directed_runs(
 
 def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
     runs = _directed_runs(network)
+    nodes = set(network.node_ids)
+    points = {n: (float(network.node(n)["x"]), float(network.node(n)["y"])) for n in nodes}
     ev = events[events["mover"].fillna("").astype(str) != ""]
     times = pd.to_numeric(ev["time"], errors="coerce").to_numpy()
     troops = pd.to_numeric(ev["troops"], errors="coerce").fillna(0).to_numpy()
@@ -135,6 +137,13 @@ def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
         tr.troops = int(max(r[5] for r in recs))
         tr.vehicles = int(max(r[6] for r in recs))
         node: str | None = None
+        # per event: the time of the next `leave` of the same section (None if none), one backward pass
+        next_leave: list[float | None] = [None] * len(recs)
+        seen_leave: dict[str, float] = {}
+        for j in range(len(recs) - 1, -1, -1):
+            next_leave[j] = seen_leave.get(str(recs[j][2] or ""))
+            if recs[j][1] == "leave":
+                seen_leave[str(recs[j][2] or "")] = float(recs[j][0])
         for i, (t, event, place, *_rest) in enumerate(recs):
             place = str(place or "")
             if event == "enter" and place in runs:
@@ -145,27 +154,23 @@ def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
                         (
                             str(r[2])
                             for r in recs[i + 1 :]
-                            if network.has_node(str(r[2] or ""))
+                            if str(r[2] or "") in nodes
                             or (r[1] == "enter" and str(r[2]) in runs)
                         ),
                         None,
                     )
                     ends = (
                         {nxt}
-                        if nxt and network.has_node(nxt)
+                        if nxt and nxt in nodes
                         else {e for c in runs.get(nxt or "", []) for e in c[:2]}
                     )
                     choice = next((c for c in cands if c[1] in ends), cands[0])
-                t1 = next(
-                    (float(r[0]) for r in recs[i + 1 :] if r[1] == "leave" and str(r[2]) == place),
-                    None,
-                )
+                t1 = next_leave[i]
                 if t1 is None:
-                    t1 = next((float(r[0]) for r in recs[i + 1 :]), float(t))
+                    t1 = float(recs[i + 1][0]) if i + 1 < len(recs) else float(t)
                 tr.steps.append((float(t), t1, choice[2], choice[3]))
                 node = choice[1]
-            elif network.has_node(place) and event != "leave":
-                d = network.node(place)
+            elif place in nodes and event != "leave":
                 if (
                     event in ("request", "acquire", "release")
                     and node is not None
@@ -173,12 +178,118 @@ def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
                 ):
                     continue  # a resource somewhere else (e.g. a border ahead): not where the mover is
                 node = place
-                pt = (float(d["x"]), float(d["y"]))
-                tr.steps.append((float(t), float(t), [pt], [0.0]))
+                tr.steps.append((float(t), float(t), [points[place]], [0.0]))
             if event == "arrive":
                 tr.arrive = float(t)
         tracks.append(tr)
     return tracks
+
+
+def _frame_positions(tracks: Sequence[_Track], frame_times: Sequence[float]
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where every mover is at every frame, vectorised over the event log.
+
+    Returns (track index, frame index, lon, lat, arrived) for each (mover, frame) from the
+    mover's first event on; the same positions :meth:`_Track.position` gives one at a time
+    (a mover on a section is placed along its geometry in proportion to the time elapsed;
+    after its arrival it stays at its destination).
+    """
+    F = np.asarray(frame_times, dtype=float)
+    t0s: list[float] = []
+    t1s: list[float] = []
+    line_of: list[int] = []  # per step: its polyline (a section's geometry, or a node's point)
+    lines: dict[Any, int] = {}
+    polylines: list[tuple[Sequence[tuple[float, float]], Sequence[float]]] = []
+    out_i, out_f, out_g, out_k0, out_arr = [], [], [], [], []
+    for i, tr in enumerate(tracks):
+        if not tr.steps:
+            continue
+        base = len(t0s)
+        for s0, s1, coords, cum in tr.steps:
+            t0s.append(s0)
+            t1s.append(s1)
+            key = (coords[0][0], coords[0][1]) if len(coords) == 1 else id(coords)  # sections share their list
+            j = lines.get(key)
+            if j is None:
+                j = lines[key] = len(polylines)
+                polylines.append((coords, cum))
+            line_of.append(j)
+        starts = np.asarray(tr._starts(), dtype=float)
+        fi = np.flatnonzero(F >= tr.start)
+        if not len(fi):
+            continue
+        times = F[fi]
+        arrived = np.zeros(len(fi), dtype=bool)
+        if tr.arrive is not None:
+            arrived = times >= tr.arrive
+            times = np.where(arrived, tr.arrive, times)  # after arrival: where it arrived
+        k = np.searchsorted(starts, times, side="right") - 1
+        out_i.append(np.full(len(fi), i))
+        out_f.append(fi)
+        out_g.append(base + np.maximum(k, 0))
+        out_k0.append(k < 0)
+        out_arr.append(arrived)
+    if not out_i:
+        empty = np.zeros(0)
+        return empty.astype(int), empty.astype(int), empty, empty, empty.astype(bool)
+    ti, fi, g = np.concatenate(out_i), np.concatenate(out_f), np.concatenate(out_g)
+    before, arrived = np.concatenate(out_k0), np.concatenate(out_arr)
+    t0, t1 = np.asarray(t0s)[g], np.asarray(t1s)[g]
+    times = np.where(arrived, np.asarray([tracks[j].arrive or 0.0 for j in range(len(tracks))])[ti], F[fi])
+    span = t1 - t0
+    frac = np.where((times >= t1) | (span <= 0), 1.0, np.clip((times - t0) / np.where(span > 0, span, 1.0), 0, 1))
+    frac = np.where(before, 0.0, frac)
+    # every polyline's vertices in one array, each one's cumulative length offset so they never overlap
+    lengths = np.asarray([float(c[-1]) for _, c in polylines])
+    offsets = np.concatenate([[0.0], np.cumsum(lengths + 1.0)[:-1]])
+    counts = np.asarray([len(c) for c, _ in polylines])
+    starts_v = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    gxy = np.asarray([pt[:2] for c, _ in polylines for pt in c], dtype=float)
+    gx, gy = gxy[:, 0], gxy[:, 1]
+    gc = np.concatenate([np.asarray(c, dtype=float) + o for (_, c), o in zip(polylines, offsets, strict=True)])
+    line = np.asarray(line_of)[g]
+    vs, n = starts_v[line], counts[line]
+    target = offsets[line] + frac * lengths[line]
+    seg = np.searchsorted(gc, target, side="right") - 1
+    seg = np.clip(seg, vs, vs + np.maximum(n - 2, 0))
+    nxt = np.minimum(seg + 1, vs + n - 1)
+    dc = gc[nxt] - gc[seg]
+    w = np.where(dc > 0, (target - gc[seg]) / np.where(dc > 0, dc, 1.0), 0.0)
+    w = np.clip(w, 0.0, 1.0)
+    lon = gx[seg] + (gx[nxt] - gx[seg]) * w
+    lat = gy[seg] + (gy[nxt] - gy[seg]) * w
+    return ti, fi, lon, lat, arrived
+
+
+def _frame_spots(tracks: Sequence[_Track], frame_times: Sequence[float], state_of: Sequence[int],
+                 unit_index: dict[str, int]) -> dict[int, list[list[Any]]]:
+    """Per frame, movers at the same spot in the same state as one circle:
+    ``[lat, lon, state, movers, troops, vehicles, [unit indexes]]``, arrived ones first."""
+    ti, fi, lon, lat, arrived = _frame_positions(tracks, frame_times)
+    if not len(ti):
+        return {}
+    df = pd.DataFrame({
+        "f": fi, "lat": np.round(lat, 4), "lon": np.round(lon, 4),
+        "state": np.where(arrived, 3, np.asarray(state_of)[ti]),
+        "troops": np.asarray([tr.troops for tr in tracks])[ti],
+        "vehicles": np.asarray([tr.vehicles for tr in tracks])[ti],
+        "unit": np.asarray([unit_index[tr.unit] for tr in tracks])[ti],
+    })
+    keys = ["f", "lat", "lon", "state"]
+    agg = df.groupby(keys, sort=False).agg(movers=("unit", "size"), troops=("troops", "sum"),
+                                           vehicles=("vehicles", "sum"))
+    units = (df[[*keys, "unit"]].drop_duplicates().sort_values([*keys, "unit"])
+             .groupby(keys, sort=False)["unit"].agg(list))
+    agg = agg.join(units.rename("units")).reset_index()
+    agg["first"] = agg["state"] != 3  # arrived drawn first
+    agg = agg.sort_values(["f", "first", "lat", "lon"], kind="stable")
+    out: dict[int, list[list[Any]]] = {}
+    for f, la, lo, stt, mv, tp, vh, us in zip(agg["f"].tolist(), agg["lat"].tolist(), agg["lon"].tolist(),
+                                              agg["state"].tolist(), agg["movers"].tolist(),
+                                              agg["troops"].tolist(), agg["vehicles"].tolist(),
+                                              agg["units"].tolist(), strict=True):
+        out.setdefault(f, []).append([la, lo, stt, mv, tp, vh, us])
+    return out
 
 
 def _day_label(t: float) -> str:
@@ -278,35 +389,16 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame,
     # 0 rail / 1 road / 2 other under way, 3 arrived (grey, at the destination).
     units = sorted({tr.unit for tr in tracks})
     unit_index = {u: i for i, u in enumerate(units)}
-    dest = [tr.position(tr.arrive) if tr.arrive is not None else None for tr in tracks]
     state_of = [
         PLAYBACK_STATES.index(tr.mode if tr.mode in PLAYBACK_STATES else "") for tr in tracks
     ]
     windows, closures = _closure_layers(network, events)
     closed = _closed_troops(events, frame_times)
+    spots_by_frame = _frame_spots(tracks, frame_times, state_of, unit_index)
     frames = []
-    for t in frame_times:
-        spots: dict[tuple[float, float, int], list[Any]] = {}
-        for i, tr in enumerate(tracks):
-            if t < tr.start:
-                continue
-            arrived = tr.arrive is not None and t >= tr.arrive
-            p = dest[i] if arrived else tr.position(t)
-            if p is None:
-                continue
-            state = 3 if arrived else state_of[i]
-            key = (round(p[1], 4), round(p[0], 4), state)
-            spot = spots.setdefault(key, [key[0], key[1], state, 0, 0, 0, set()])
-            spot[3] += 1
-            spot[4] += tr.troops
-            spot[5] += tr.vehicles
-            spot[6].add(unit_index[tr.unit])
-        ordered = sorted(
-            spots.values(), key=lambda sp: (sp[2] != 3, sp[0], sp[1])
-        )  # arrived drawn first
+    for f, t in enumerate(frame_times):
         active = [int(i) for i in np.flatnonzero(closed_at(windows, t))] if len(windows) else []
-        frames.append([round(t, 3), _day_label(t), [sp[:6] + [sorted(sp[6])] for sp in ordered],
-                       closed[len(frames)], active])
+        frames.append([round(t, 3), _day_label(t), spots_by_frame.get(f, []), closed[f], active])
     fg = folium.FeatureGroup(name="Playback")
     fg.add_to(m)
     box_id = f"mob-playback-{fg.get_name()}"
