@@ -272,7 +272,8 @@ OUTSIDE_FREE_VIEW = """(controls) => {
     .filter(b => b.width > 0 && b.height > 0);
   return window.mobInterest.filter(p => {
     const c = map.latLngToContainerPoint([p[0], p[1]]);
-    const inView = c.x >= r && c.y >= r && c.x <= W - r && c.y <= H - r;
+    const bar = document.querySelector('.mob-playback'), floor = bar ? bar.getBoundingClientRect().top : H;
+    const inView = c.x >= r && c.y >= r && c.x <= W - r && c.y <= floor - r;  // above the playback bar
     const covered = boxes.some(b => c.x >= b.left - r && c.x <= b.right + r && c.y >= b.top - r && c.y <= b.bottom + r);
     return !inView || covered;
   }).map(p => p[2]);

@@ -8,7 +8,6 @@ simulation results.
 from __future__ import annotations
 
 import html
-
 import math
 import os
 import re
@@ -300,3 +299,11 @@ def test_popups_speak_plain_words_and_cite_in_full(page):
     # links read as addresses, not percent codes
     assert ">sagapedia.com/ro/Marijampolė</a>" in text and ">sagapedia.com/ro/Marijampol%C4%97<" not in text
     assert "background knowledge" in text  # the BK tag in words
+
+
+def test_basemap_has_lakes_from_shipped_natural_earth(page):
+    from mobility.briefing.maps.assets import _lakes
+
+    names = {f["properties"]["name"] for f in _lakes()["features"]}
+    assert {"Lake Peipus", "Kauno marios", "Zalew Wislany"} <= names
+    assert '"fillColor":"#c9dff0"' in page.replace(" ", "")  # drawn in the sea colour, in the saved page

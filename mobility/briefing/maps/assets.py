@@ -156,6 +156,15 @@ def _basemap() -> dict[str, Any]:
     return json.loads(_asset_text(BASEMAP_FILE))
 
 
+LAKES_FILE = "basemap-ne10m-lakes.geojson"
+
+
+@lru_cache(maxsize=1)
+def _lakes() -> dict[str, Any]:
+    """Natural Earth 1:10m lakes and lagoons around the corridor (shipped; see mobility/data/README.md)."""
+    return json.loads(_asset_text(LAKES_FILE))
+
+
 _EXTERNAL_RE = re.compile(
     r"<(?:script|link|img|iframe|source|audio|video|embed|object|image|use)\b[^>]*?"
     r"\b(?:src|href|data|xlink:href)\s*=\s*[\"']?\s*((?:https?:)?//[^\"'\s>]*)",

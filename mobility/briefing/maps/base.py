@@ -18,6 +18,7 @@ from mobility.briefing.maps.assets import (
     PANES,
     _assets_html,
     _basemap,
+    _lakes,
     _Raw,
     _Script,
     external_references,
@@ -82,6 +83,7 @@ FOCUS_JS = """(function () {
     ['.mob-playback', '.leaflet-control-attribution', '.leaflet-control-scale'].forEach(function (s) {
       var x = rect(s); if (x) { b = Math.max(b, H - x.top + pad); } });
     if (!pts.length) { return; }
+    map.invalidateSize({pan: false});  // the container's size now, not the one cached at creation
     map.fitBounds(L.latLngBounds(pts.map(function (p) { return [p[0], p[1]]; })),
                   {paddingTopLeft: [l, t], paddingBottomRight: [r, b], maxZoom: 9, animate: false});
     document.body.dataset.mobView = [l, t, r, b].join(',');
@@ -286,6 +288,10 @@ def base_map(network: Network, *, tiles: bool = False) -> folium.Map:
     }
     feats = [dict(f, properties={"style": land_style}) for f in _basemap()["features"]]
     _geojson(feats, pane="mob-basemap", interactive=False).add_to(basemap)
+    water = {"fillColor": "#c9dff0", "fillOpacity": 0.0 if tiles else 1.0, "color": "#8fb3d0", "weight": 0.6,
+             "opacity": 0.9}
+    lakes = [dict(f, properties={"style": water}) for f in _lakes()["features"]]
+    _geojson(lakes, pane="mob-basemap", interactive=False).add_to(basemap)
     for name, lat, lon in _country_labels(bounds):
         folium.Marker(
             [lat, lon],

@@ -12,7 +12,6 @@ import folium
 from mobility.briefing.citations import citations_html, field_html, tag_words
 from mobility.briefing.maps.assets import BASEMAP_ATTRIBUTION, _Raw, _Script
 from mobility.briefing.maps.base import (
-    _bounds,
     _feature,
     _finalise,
     _geojson,
@@ -478,7 +477,6 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
     internet); by default the base layer is the shipped Natural Earth data.
     """
     year = network.year
-    bounds = _bounds(network)
     m = base_map(network, tiles=tiles)
     st = _state(m)
     legend = st.legend
@@ -672,8 +670,8 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
         "Sources: attribution at the bottom right; click a line or a place for its own source."
     )
 
-    m.fit_bounds(bounds, padding_top_left=(20, 60), padding_bottom_right=(20, 20))
-    # the opening view: every place, in the part of the window no box covers (a run narrows it)
+    # the opening view (set in the browser, once the boxes are laid out; no fit here, whose zoom
+    # animation would end after it and undo it): every place, in the part of the window no box covers (a run narrows it)
     set_focus(m, [(float(network.node(n)["y"]), float(network.node(n)["x"]), network.label(n))
                   for n in network.node_ids])
     _finalise(m)
