@@ -83,6 +83,13 @@ class SimulationResult:
                                  tiers=req.readings[reading])
 
     @cached_property
+    def flow_bound(self) -> dict[str, Any]:
+        """Upper bound on troops closed by each day (:func:`mobility.analysis.bound.flow_bound`)."""
+        from mobility.analysis.bound import flow_bound
+
+        return flow_bound(self)
+
+    @cached_property
     def bottlenecks(self) -> pd.DataFrame:
         """Resources by total wait, with utilisation and waits."""
         return bottleneck_table(self.events, self.resources, span_h=self.span_h)
@@ -95,9 +102,13 @@ class SimulationResult:
                           in_place={u.id for u in units if u.in_place})
 
     def check(self) -> None:
-        """Raise :class:`~mobility.errors.InvariantError` if capacity or troop conservation is broken."""
+        """Raise :class:`~mobility.errors.InvariantError` if capacity or troop conservation is broken,
+        or the run closed more troops by a day than the flow bound allows."""
         check_capacity(self.events, self.resources)
         troop_states(self.events, unit_troops={u.id: u.type.personnel for u in expand_forces(self.scenario)})
+        from mobility.analysis.bound import check_bound
+
+        check_bound(self, self.flow_bound)  # the model never beats the analytic flow bound
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``."""
@@ -130,6 +141,10 @@ class SimulationResult:
             "threats": [t.name for t in self.scenario.threats],
             "strikes": int((self.events["event"] == "attack").sum()),
             "assumptions": list(self.assumptions),
+            "flow_bound": {"what": "upper bound on troops closed by each tier day (mobility/analysis/bound.py): "
+                                   "free-flow transits and the ramps, berths and unavoidable sections every "
+                                   "train must pass; cut = the resource that gives the bound",
+                           "tiers": self.flow_bound["tiers"]},
             "events": int(len(self.events)),
         }
 

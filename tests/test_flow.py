@@ -196,3 +196,34 @@ def test_a_heavy_force_shares_the_parallel_line_once_the_sokolka_queue_outweighs
     k = max(1, math.ceil(detour / hold))
     first = [f"h-1/rail/{i}" for i in range(1, k + 1)]
     assert detour > 0 and set(first) <= set(sok["mover"].astype(str))
+
+
+@pytest.mark.parametrize("name", ["baseline", "contested", "emergency-rules", "peacetime-rules",
+                                  "rail-baltica-2030"])
+def test_no_shipped_scenario_beats_the_flow_bound(root, name):
+    from mobility.analysis.bound import check_bound
+    from mobility.scenario import load_scenario
+
+    result = simulate(load_scenario(root / "scenarios" / f"{name}.yaml"))
+    bound = result.flow_bound
+    check_bound(result, bound)
+    closed = result.closure.set_index("day")["closed"]
+    # not vacuous: the bound is below the force total on the first tier day and the run comes close to it
+    first = int(result.tiers["day"].iloc[0])
+    assert bound["troops"][first] < result.scenario.total_troops()
+    assert closed.max() >= 0.8 * max(bound["troops"])
+
+
+def test_the_flow_bound_catches_a_run_that_breaks_a_ramp(baseline_run):
+    from mobility.analysis.bound import check_bound
+    from mobility.errors import InvariantError
+
+    bound = baseline_run.flow_bound
+    tight = [d for d, c in zip(bound["days"], bound["cut"], strict=True) if c.startswith("ramp:")]
+    assert tight  # a ramp gives the bound on some day
+    fake = dict(bound, troops=[t - 1 if d == tight[0] else t for d, t in zip(bound["days"], bound["troops"],
+                                                                                 strict=True)])
+    fake["troops"] = [min(t, int(baseline_run.closure.set_index("day")["closed"].get(d, 0)) - 1)
+                      if d == tight[0] else t for d, t in zip(bound["days"], fake["troops"], strict=True)]
+    with pytest.raises(InvariantError, match="flow bound"):
+        check_bound(baseline_run, fake)

@@ -294,6 +294,11 @@ def closure_chart(result: SimulationResult, bands: pd.DataFrame | None = None,
         ax.plot(bands["day"], bands["p50"], color=CLOSED, lw=1.6, ls="--", label="median of replications")
     ax.plot(closure["day"], closure["closed"], color=CLOSED, lw=3.2, label="troops closed (this run)",
             solid_capstyle="round", zorder=4)
+    bound = getattr(result, "flow_bound", None)
+    if bound is not None:
+        ax.plot(bound["days"], bound["troops"], color=MUTED, lw=1.4, ls=(0, (1, 2)), drawstyle="steps-post",
+                label="flow bound: no run can close more (free flow, ramps, berths, unavoidable track)",
+                zorder=3)
     if "combat_ready" in closure:
         ax.plot(closure["day"], closure["combat_ready"], color=READY, lw=2.0,
                 label="troops combat-ready (after reception and staging)", solid_capstyle="round", zorder=4)
