@@ -179,15 +179,9 @@ def cmd_network(args: argparse.Namespace) -> int:
 
 
 def _seed(text: str) -> int:
-    from mobility.scenario import MAX_SEED
+    from mobility.scenario import seed_arg
 
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= n <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"{n} is outside 0 to {MAX_SEED} (2**64 - 1)")
-    return n
+    return seed_arg(text)
 
 
 def _warn(sc) -> None:  # noqa: ANN001

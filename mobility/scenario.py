@@ -312,6 +312,19 @@ class Scenario(_Strict):
         return sum(cat[f.type].personnel * f.count for f in self.forces)
 
 
+def seed_arg(text: str) -> int:
+    """An ``argparse`` type for ``--seed``: a whole number from 0 to ``MAX_SEED``."""
+    import argparse
+
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= n <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{n} is outside 0 to {MAX_SEED} (2**64 - 1)")
+    return n
+
+
 def error_location(err: dict[str, Any]) -> str:
     """Dotted path of a pydantic error, e.g. ``forces[0].origin``."""
     parts: list[str] = []

@@ -318,3 +318,14 @@ def test_duplicate_keys_in_a_candidates_file_are_refused(tmp_path):
     p.write_text("candidates: []\ncandidates: []\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"duplicate key 'candidates'"):
         load_candidates(p)
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_negative_seed_is_refused_by_every_command(tmp_path, baseline_dict, command):
+    p = write(tmp_path, small(baseline_dict))
+    argv = [command, str(p), "--seed", "-5", "--out", str(tmp_path / "o")]
+    if command == "compare":
+        argv += ["--candidates", "scenarios/candidates.yaml"]
+    res = run_cli(argv)
+    assert res.code == 2 and "--seed" in res.err and "Traceback" not in res.err
+    assert len(res.err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()

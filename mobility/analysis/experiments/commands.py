@@ -29,7 +29,7 @@ from mobility.analysis.experiments.text import (
     format_tier_probabilities,
 )
 from mobility.output_folder import atomic_dir, check_target, default_out
-from mobility.scenario import Scenario, load_scenario
+from mobility.scenario import Scenario, load_scenario, seed_arg
 
 
 def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path) -> int:
@@ -136,7 +136,7 @@ def add_commands(sub: Any) -> None:
     where.add_argument("--workers", type=int, default=None, help="local Dask worker processes (default 2)")
     where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     p.add_argument("--out", help="output folder (default runs/<scenario name>-compare)")
-    p.add_argument("--seed", type=int, default=None, help="root seed of the replications (default: the scenario's)")
+    p.add_argument("--seed", type=seed_arg, default=None, help="root seed of the replications (default: the scenario's)")
     p.add_argument("--ready-by", type=int, default=None, help="leave out candidates not ready by this year")
     p.add_argument("--no-extremes", action="store_true",
                    help="do not add the all-in and leave-one-out arms beyond --max-combination")
