@@ -21,8 +21,8 @@ from mobility.errors import MobilityError
 NUMBER, TEXT = "number", "text"
 
 #: Columns every reader of ``events.parquet`` relies on, and their kinds.
-EVENT_COLUMNS = {"time": NUMBER, "unit": TEXT, "mover": TEXT, "event": TEXT, "place": TEXT, "resource": TEXT,
-                 "amount": NUMBER, "troops": NUMBER, "vehicles": NUMBER}
+EVENT_COLUMNS = {"time": NUMBER, "unit": TEXT, "mover": TEXT, "mode": TEXT, "event": TEXT, "place": TEXT,
+                 "resource": TEXT, "amount": NUMBER, "troops": NUMBER, "vehicles": NUMBER}
 #: Columns of the CSV tables of a run folder that the readers rely on.
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "closure.csv": {"day": NUMBER, "closed": NUMBER},

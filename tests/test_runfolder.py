@@ -84,6 +84,7 @@ DAMAGE = [
     ("summary.json", _summary_key("tiers", [{"day": "ten", "required": 1, "closed": 1}]), "tiers[0].day"),
     ("summary.json", _summary_key("year", "2026"), "year"),
     ("events.parquet", _events_columns, "no column time"),
+    ("events.parquet", lambda p: pd.read_parquet(p).drop(columns=["mode"]).to_parquet(p), "no column mode"),
     ("events.parquet", _events_garbage, "not a readable Parquet file"),
     ("events.parquet", _events_negative_time, "negative"),
 ]
