@@ -8,7 +8,11 @@ import signal
 import sys
 
 
+_got: list[int] = []
+
+
 def _stop(signum: int, _frame: object) -> None:
+    _got.append(signum)
     raise KeyboardInterrupt(signum)
 
 
@@ -16,8 +20,10 @@ for _s in (signal.SIGINT, signal.SIGTERM):
     signal.signal(_s, _stop)
 try:
     from mobility.cli import Interrupted, interrupted_exit, main
-except KeyboardInterrupt as _exc:
-    _num = _exc.args[0] if _exc.args and isinstance(_exc.args[0], int) else int(signal.SIGINT)
+except (KeyboardInterrupt, ImportError) as _exc:
+    if not _got and not isinstance(_exc, KeyboardInterrupt):
+        raise
+    _num = _got[-1] if _got else int(signal.SIGINT)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     print(f"mobility: interrupted ({signal.Signals(_num).name}); no output written", file=sys.stderr)

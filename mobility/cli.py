@@ -259,7 +259,11 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+_RECEIVED: list[int] = []  # signals received by this process (signal handling is process-wide by nature)
+
+
 def _stop(signum: int, _frame: object) -> None:
+    _RECEIVED.append(signum)
     raise Interrupted(signum)
 
 
@@ -282,6 +286,7 @@ def interrupted_exit(exc: KeyboardInterrupt) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mobility`` console script."""
+    _RECEIVED.clear()
     install_signal_handlers()
     try:
         args = build_parser().parse_args(argv)
@@ -298,6 +303,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except Exception:
+        if _RECEIVED:  # a library turned the interrupt into its own error (e.g. pandas' ImportError)
+            return interrupted_exit(Interrupted(_RECEIVED[-1]))
+        raise
 
 
 if __name__ == "__main__":
