@@ -7,7 +7,6 @@ libraries load is one line too, never a traceback.
 import signal
 import sys
 
-
 _got: list[int] = []
 
 
