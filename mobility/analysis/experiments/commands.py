@@ -87,6 +87,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         cmp.contributions.to_csv(tmp / "contributions.csv", index=False)
         cmp.runs.to_parquet(tmp / "runs.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(cmp.summary(), indent=2), encoding="utf-8")
+        _write_page(tmp, comparison=cmp)
     n_arms = len(cmp.arms)
     print(f"{sc.name}: {len(cmp.candidates.candidates)} candidates, {n_arms} arms x {len(cmp.seeds)} replications "
           f"(common random numbers, seeds from SeedSequence({cmp.seed}))")
@@ -101,6 +102,52 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"  note: {note}")
     print(f"wrote {out}/")
     return 0
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """``mobility explore SCENARIO --design lhs -n 32 [--vary KEY=LOW:HIGH ...]``."""
+    from mobility.analysis.experiments.exploration import (
+        explore,
+        format_points,
+        format_sobol,
+        parameters_of,
+        parse_ranges,
+    )
+
+    sc = with_threats(load_scenario(args.scenario), args.threat or ())
+    out = Path(args.out) if args.out else default_out(sc.name, args.scenario, suffix=f"-explore-{args.design}")
+    check_target(out)
+    given = parse_ranges(args.vary or [])
+    mine = {p.key for p in given}
+    params = [*given, *([p for p in parameters_of(sc) if p.key not in mine] if not args.only_vary else [])]
+    exp = explore(sc, design=args.design, n=args.n, parameters=params, seed=args.seed, workers=args.workers,
+                  scheduler=args.scheduler)
+    with atomic_dir(out) as tmp:
+        exp.runs.to_parquet(tmp / "runs.parquet", index=False)
+        exp.runs.to_csv(tmp / "runs.csv", index=False)
+        if exp.sobol is not None:
+            exp.sobol.to_csv(tmp / "sobol.csv", index=False)
+        (tmp / "summary.json").write_text(json.dumps(exp.summary(), indent=2), encoding="utf-8")
+        _write_page(tmp, exploration=exp)
+    print(f"{sc.name}: {args.design} design, {len(exp.runs)} points over {len(exp.parameters)} parameters "
+          f"({', '.join(p.key for p in exp.parameters)}); every point runs seed {exp.run_seed} "
+          "(common random numbers)")
+    if threat_line(sc):
+        print(f"  {threat_line(sc)}")
+    print(format_points(exp))
+    if exp.sobol is not None:
+        print(format_sobol(exp))
+    print(f"wrote {out}/")
+    return 0
+
+
+def _write_page(folder: Path, **kwargs: Any) -> None:
+    """``comparison.html`` beside the tables, when the page module is present."""
+    try:
+        from mobility.analysis.experiments.page import write_page
+    except ImportError:
+        return
+    write_page(folder / "comparison.html", **kwargs)
 
 
 def _extend_run(sub: Any) -> None:
@@ -147,3 +194,20 @@ def add_commands(sub: Any) -> None:
                         "(default: on when the scenario has threats)")
     p.set_defaults(func=cmd_compare)
     _extend_run(sub)
+
+    e = sub.add_parser("explore", help="run a Monte Carlo, Latin hypercube or Sobol design over uncertainties "
+                                       "and levers (SALib); write runs.parquet and Sobol indices")
+    e.add_argument("scenario")
+    e.add_argument("--design", choices=("mc", "lhs", "sobol"), default="lhs", help="design (default lhs)")
+    e.add_argument("-n", type=int, default=32, help="points (sobol: base samples, n*(k+2) runs; default 32)")
+    e.add_argument("--vary", action="append", default=None, metavar="KEY=LOW:HIGH",
+                   help="explore KEY (a factor, resources.<field>, terminals.<node>.<method>, ...) over a range; "
+                        "repeatable; the scenario's uncertainties are explored too unless --only-vary")
+    e.add_argument("--only-vary", action="store_true", help="explore only the --vary keys")
+    e.add_argument("--threat", action="append", default=None, metavar="FILE", help="add a threat preset")
+    where = e.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, help="local Dask worker processes (default 2)")
+    where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+    e.add_argument("--out", help="output folder (default runs/<scenario name>-explore-<design>)")
+    e.add_argument("--seed", type=int, default=None, help="root seed (default: the scenario's)")
+    e.set_defaults(func=cmd_explore)
