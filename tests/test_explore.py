@@ -84,6 +84,8 @@ def test_cli_explore_writes_the_run_table_and_refuses_bad_ranges(tmp_path: Path,
     assert len(runs) == 6 and {"breakdown_hours", "terminals.sestokai.transload", "troops_d1"} <= set(runs.columns)
     assert runs["terminals.sestokai.transload"].isin([1, 2, 3, 4]).all()
     assert json.loads((out / "summary.json").read_text())["design"] == "lhs"
+    page = (out / "comparison.html").read_text(encoding="utf-8")
+    assert "Exploration: trucks" in page and "breakdown_hours" in page and "<script" not in page
     capsys.readouterr()
     for bad, msg in ((["--vary", "breakdown_hours=5:1"], "give KEY=LOW:HIGH with LOW < HIGH"),
                      (["--vary", "warp_speed=0:1"], "--vary warp_speed: unknown key"),

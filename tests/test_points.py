@@ -135,6 +135,7 @@ def test_cli_run_at_a_point_and_the_run_table_records_every_draw(tmp_path: Path,
     assert main(["compare", str(f), "--candidates", str(cf), "--replications", "2", "--workers", "1",
                  "--out", str(cmp_out)]) == 0
     runs = pd.read_parquet(cmp_out / "runs.parquet")
+    assert "P(tier met) per arm with and without the threat" in (cmp_out / "comparison.html").read_text()
     sc = load_scenario(f)
     drawn = [u.factor for u in sc.uncertainties] + [
         f"{k}:sabotage:{a.id}" for a in sc.threats[0].attacks for k in ("strikes", "damage_days")]
