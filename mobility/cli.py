@@ -101,6 +101,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = simulate(sc, seed=args.seed, progress=tick, check=args.check, max_movers=args.max_movers,
                           max_events=args.max_events)
     summary = result.summary()
+    whatif = None
+    if getattr(args, "whatif", 0):
+        from mobility.analysis.bottlenecks import what_if
+
+        whatif = what_if(result, top=args.whatif)
+        bought = set(whatif.loc[whatif["buys"], "resource"])
+        # the bottleneck table names only resources whose doubling buys closure, ranked by what it buys
+        summary["bottlenecks"] = [b for r in whatif["resource"] for b in summary["bottlenecks"]
+                                  if b["resource"] == r and r in bought]
+        summary["what_if_doubled"] = whatif.to_dict("records")
     with atomic_dir(out) as tmp:
         result.events.to_parquet(tmp / "events.parquet", index=False)
         result.closure.to_csv(tmp / "closure.csv", index=False)
@@ -127,6 +137,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n".join(f"  {a}" for a in result.assumptions))
     print("bottlenecks (by total wait):")
     print(_fmt_bottlenecks(result.bottlenecks))
+    if whatif is not None:
+        print(f"what doubling each of the {args.whatif} longest waits buys (the model rerun, same seed):")
+        print("\n".join(f"  {r.resource:44s} {r.change:28s} {r.met_days:22s} {'buys' if r.buys else 'buys nothing'}"
+                        f" ({r.days_earlier:+d} tier days, {r.gain_troops:+,} troops by tier days)"
+                        for r in whatif.itertuples()))
     print("latest units (delay over an unqueued transit; the longest wait of the mover that closed them):")
     print(_fmt_units(result.units))
     if args.check:
@@ -223,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--replications", type=_positive, default=1, help="run N replications and report bands")
     r.add_argument("--workers", type=int, default=None, help="local Dask workers for replications")
     r.add_argument("--no-map", action="store_true", help="skip the map, charts and report")
+    r.add_argument("--whatif", type=int, default=0, metavar="N",
+                   help="rerun with each of the N longest-waited resources doubled and keep in the bottleneck "
+                        "table of summary.json only those whose doubling buys closure")
     _limits(r)
     r.set_defaults(func=cmd_run)
 

@@ -227,3 +227,19 @@ def test_the_flow_bound_catches_a_run_that_breaks_a_ramp(baseline_run):
                       if d == tight[0] else t for d, t in zip(bound["days"], fake["troops"], strict=True)]
     with pytest.raises(InvariantError, match="flow bound"):
         check_bound(baseline_run, fake)
+
+
+def test_what_if_names_the_binding_ramp_and_not_idle_capacity(baseline_dict):
+    from mobility.analysis.bottlenecks import what_if
+
+    d = copy.deepcopy(baseline_dict)
+    d["horizon_days"] = 60
+    d["forces"] = [{"id": "a", "type": "mech_bde", "count": 3, "ready_day": 1, "origin": "warszawa_wsch",
+                    "destination": "rukla", "priority": 1}]
+    d["targets"] = {"tiers": [{"day": 10, "troops": 4000}, {"day": 20, "troops": 12000}]}
+    result = simulate(parse_scenario(d))
+    table = what_if(result, top=4)
+    row = table.set_index("resource")
+    assert row.loc["ramp:warszawa_wsch", "buys"] and row.loc["ramp:warszawa_wsch", "days_earlier"] > 0
+    # everything that buys nothing sorts after what buys
+    assert list(table["buys"]) == sorted(table["buys"], reverse=True)
