@@ -469,3 +469,4 @@ def test_report_cites_every_source_in_full(result):
     key = next(k for k in ("R107", "R108", "C22") if k in factor_sources)
     assert f'<li id="src-{key}"><b>{key}</b> ' in page
     assert lookup(key).citation.split("*")[0].replace('"', "&quot;") in page
+    assert "DOMAIN" not in page  # the project's unpublished notes are named in words, not by file name

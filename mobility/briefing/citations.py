@@ -101,6 +101,16 @@ def cited_sources(*texts: object) -> list[Source]:
     return [s for s in (lookup(k) for k in keys) if s is not None]
 
 
+def plain_words(text: object) -> str:
+    """A source field as plain text for readers: project-notes references and ``BK`` spelled out
+    (keys and addresses stay as they are; escape the result where it goes into HTML)."""
+    if text is None:
+        return ""
+    chunk = _NOTES_RE.sub(lambda m: f"project notes {m.group(1)} (unpublished"
+                          + (f"; {tag_words(m.group(2))})" if m.group(2) else ")"), str(text))
+    return _BK_RE.sub("background knowledge (not confirmed by a source)", chunk)
+
+
 def citations_html(*texts: object, anchors: bool = False) -> str:
     """The full citations of every key cited in ``texts`` (a ``<ul>``), or ``""`` if none.
 
@@ -116,5 +126,5 @@ def tag_words(tag: object) -> str:
     return TAG_WORDS.get(t, t)
 
 
-__all__ = ["KEY_RE", "TAG_WORDS", "anchor", "cited_sources", "citations_html", "esc", "field_html", "link_html", "short_link",
+__all__ = ["KEY_RE", "TAG_WORDS", "anchor", "cited_sources", "citations_html", "esc", "field_html", "link_html", "plain_words", "short_link",
            "source_html", "tag_words"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mobility import __version__
-from mobility.briefing.citations import citations_html, field_html
+from mobility.briefing.citations import citations_html, field_html, plain_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,7 +159,7 @@ def _summary(result: Any) -> str:
         reading = ("cumulative: each tier is the total closed by its day" if req.reading == "cumulative" else
                    "additive: each tier comes on top of the ones before")
         stated = [("NFM targets", f"{tiers}; {reading}"),
-                  ("Theatre share", f"{req.share:.0%} of the NFM must pass this corridor ({req.share_source})")]
+                  ("Theatre share", f"{req.share:.0%} of the NFM must pass this corridor ({plain_words(req.share_source)})")]
     else:
         stated = [("Plan", "; ".join(f"D+{x.day}: {x.troops:,} troops, {x.brigades:g} brigades incl. {x.heavy:g} "
                                      f"heavy" for x in req.tiers))]
@@ -168,7 +168,7 @@ def _summary(result: Any) -> str:
         ("Description", sc.description or "–"),
         ("Network and year", f"{sc.network}, infrastructure of {sc.year}"),
         ("D-day", f"{sc.d_day:%d %B %Y}; run to D+{sc.horizon_days}"),
-        ("Requirement source", req.source),
+        ("Requirement source", plain_words(req.source)),
         *stated,
         ("Clock", req.describe()["clock_text"]),
         ("Troops", f"{closed:,} of {sc.total_troops():,} closed by D+{sc.horizon_days}"),
@@ -445,7 +445,7 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd
         nav, map_link, "</header>",
         _section("Summary", _summary(result), sid="summary"),
         _section("Requirement tiers", _tiers(result, uncertainty), sid="tier-table",
-                 intro=(f"Requirement: {result.requirement.label()}. Source: {result.requirement.source}. "
+                 intro=(f"Requirement: {result.requirement.label()}. Source: {plain_words(result.requirement.source)}. "
                         "A part day counts as a whole one." + _infeasible(result))),
         _section("Uncertainty over replications", _uncertainty(uncertainty), sid="uncertainty",
                  intro="Probability of meeting each tier by its day and the spread of the day it is met, over "
