@@ -181,7 +181,7 @@ def _summary(result: Any) -> str:
 
 def _infeasible(result: Any) -> str:
     notes = [str(n) for n in result.tiers["note"] if "by construction" in str(n)]
-    return (" " + " ".join(f"D+{d}: {n}." for d, n in zip(result.tiers["day"], result.tiers["note"])
+    return (" " + " ".join(f"D+{d}: {n}." for d, n in zip(result.tiers["day"], result.tiers["note"], strict=True)
                            if "by construction" in str(n))) if notes else ""
 
 
