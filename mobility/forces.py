@@ -12,8 +12,10 @@ is, each with its source or the word "assumption".
 
 from __future__ import annotations
 
+import csv
 from dataclasses import asdict, dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -87,3 +89,86 @@ def catalogue_table(extra: dict[str, UnitType] | None = None) -> pd.DataFrame:
     """The catalogue (with a scenario's additions) as a table."""
     units = {**CATALOGUE, **(extra or {})}
     return pd.DataFrame([asdict(u) for u in units.values()])
+
+
+#: Columns of a CSV force list (one row per force line), in order; the first four are required.
+FORCE_LIST_COLUMNS: dict[str, str] = {
+    "id": "unit id; with count > 1 the units are id-1, id-2, ...",
+    "type": "unit type key of the catalogue (or the scenario's unit_types:)",
+    "count": "number of units of this line (default 1)",
+    "origin": "network node the unit starts from (where it stands, if in place)",
+    "ready_day": "day after D the unit is ready to move (default 0)",
+    "destination": "network node the unit must reach",
+    "required_day": "day after D the unit is required at its destination (empty: none)",
+    "priority": "1 (highest) to 9 (default 3)",
+    "mode": "rail, road or auto (default auto)",
+    "in_place": "true if already stationed at its destination (closes at D+0, no transport)",
+    "stagger_days": "ready days of the count units step by this much (default 0)",
+    "personnel": "with_vehicles (default) or air",
+    "airport": "airport of debarkation node for personnel: air (empty: nearest the destination)",
+    "draws": "id of a stock site (stocks:) whose equipment set the unit draws",
+}
+_TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
+
+
+def read_force_list(path: str | Path) -> list[dict[str, Any]]:
+    """Force lines from a CSV file (header row of :data:`FORCE_LIST_COLUMNS`; lines starting ``#`` are notes).
+
+    Each row is checked on its own, so a bad row is reported as
+    ``file:line: field: what is wrong; the fix`` (lines counted in the file).
+
+    Raises
+    ------
+    ScenarioError
+        The first bad row, or a missing file, unknown or missing column.
+    """
+    from pydantic import ValidationError
+
+    from mobility.errors import ScenarioError
+    from mobility.scenario import ForceEntry, _message
+
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{p}: no such force list; give the path of a .csv file relative to the scenario")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{p}: not a UTF-8 text file; save the force list as UTF-8 CSV") from None
+    lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise ScenarioError(f"{p}: no header row; the first row names the columns: {', '.join(FORCE_LIST_COLUMNS)}")
+    rows = list(csv.reader([line for _, line in lines]))
+    header = [h.strip() for h in rows[0]]
+    unknown = [h for h in header if h not in FORCE_LIST_COLUMNS]
+    if unknown:
+        raise ScenarioError(f"{p}:{lines[0][0]}: {unknown[0]}: unknown column; use the columns "
+                            f"{', '.join(FORCE_LIST_COLUMNS)}")
+    missing = [c for c in ("id", "type", "origin", "destination") if c not in header]
+    if missing:
+        raise ScenarioError(f"{p}:{lines[0][0]}: {missing[0]}: column missing; add it to the header row")
+    out = []
+    for (lineno, _), cells in zip(lines[1:], rows[1:], strict=True):
+        if len(cells) != len(header):
+            raise ScenarioError(f"{p}:{lineno}: row has {len(cells)} cells but the header {len(header)}; "
+                                "give one cell per column (empty for the default)")
+        row: dict[str, Any] = {}
+        for col, cell in zip(header, cells, strict=True):
+            cell = cell.strip()
+            if col == "in_place":
+                if cell.lower() not in _TRUE | _FALSE:
+                    raise ScenarioError(f"{p}:{lineno}: in_place: {cell!r} is not true or false; write true or "
+                                        "false (empty: false)")
+                row[col] = cell.lower() in _TRUE
+            elif cell != "":
+                row[col] = cell
+        try:
+            entry = ForceEntry.model_validate(row)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            field = ".".join(str(x) for x in err["loc"]) or "row"
+            raise ScenarioError(f"{p}:{lineno}: {field}: {_message(err)}") from None
+        out.append(entry.model_dump(exclude_defaults=True))
+    if not out:
+        raise ScenarioError(f"{p}: no force lines under the header; add one row per force line")
+    return out

@@ -278,6 +278,11 @@ class Scenario(_Strict):
     seed: int = Field(0, ge=0, le=MAX_SEED)
     forces: tuple[ForceEntry, ...] = Field(min_length=1, max_length=MAX_UNITS)
     targets: Targets = Targets()
+    force_list: str | None = Field(
+        None, exclude=True, max_length=300,
+        description="CSV file of force lines (path relative to the scenario), added to forces:; columns id, type, "
+        "count, origin, ready_day, destination, required_day, priority, mode, in_place, stagger_days, personnel, "
+        "airport, draws (mobility.forces.FORCE_LIST_COLUMNS); lines starting # are notes")
     stocks: tuple[StockSite, ...] = Field((), max_length=20, description="pre-positioned equipment sets")
     requirement: PlanRequirement | None = Field(
         None, description="a requirement from a plan (troops and brigade equivalents by day) instead of NFM targets")
@@ -388,6 +393,13 @@ def parse_scenario(data: Any, *, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{source}: the file must hold a YAML mapping (name:, forces:, ...); it holds "
                             f"{type(data).__name__}")
     check_size(data, source)
+    if data.get("force_list") is not None:  # CSV force lines join the YAML ones, so a scenario travels whole
+        from mobility.forces import read_force_list
+
+        if not isinstance(data["force_list"], str):
+            raise ScenarioError(f"{source}: force_list: give the path of a CSV file (relative to the scenario)")
+        here = Path(source).parent if Path(source).is_file() else Path.cwd()
+        data = {**data, "forces": [*(data.get("forces") or []), *read_force_list(here / data["force_list"])]}
     if "threats" in data:  # threat files are read here, so a scenario travels as one mapping
         data = {**data, "threats": resolve_threats(data["threats"], source=source)}
     try:
