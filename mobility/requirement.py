@@ -281,7 +281,8 @@ def format_tiers(table: pd.DataFrame, requirement: Requirement) -> str:
     if requirement.kind == "nfm":
         lines.append(f"  source: {requirement.source}")
     show_be = any(table[f"{c}_required"].sum() > 0 for c in ("brigades", *BRIGADE_CLASSES)) if len(table) else False
-    head = f"  {'tier':<8}{'required':>10}{'closed':>10}{'ready by':>10}"
+    got = "closed" if requirement.clock == "closed" else "c-ready"
+    head = f"  {'tier':<8}{'required':>10}{got:>10}{'ready by':>10}"
     if show_be:
         head += f"{'bde req':>9}{'bde':>7}{'heavy req':>11}{'heavy':>7}"
     lines.append(head + "  met")

@@ -389,7 +389,7 @@ def _closure_legend(ax: Any, req: Any) -> list[Any]:
         whence = "an assumption" if req.share_source.startswith("assumption") else req.share_source.split()[0]
         text = f"NFM target, {req.reading} reading × {req.share:.0%} theatre share ({whence})"
     else:
-        text = f"required by the plan ({req.source.split(';')[0][:50]})"
+        text = f"required by the plan ({req.source.split(';')[0].split(' (')[0][:30]}), on the {req.clock} clock"
     target = Line2D([], [], color=INK, lw=2.0, ls=(0, (5, 3)), label=text)
     return [*handles, target]
 
