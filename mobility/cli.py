@@ -39,6 +39,15 @@ def progress_bar(label: str) -> Iterator[Callable[[float], None]]:
         yield lambda f: prog.update(task, completed=f)
 
 
+def _fmt_lines(lines) -> str:  # noqa: ANN001
+    """Troops and vehicles closed through each line of communication, one line each."""
+    total = max(int(lines["troops"].sum()), 1) if len(lines) else 1
+    out = ["lines of communication (closed through each):"]
+    for r in lines.to_dict("records"):
+        out.append(f"  {r['name']:<42} {r['troops']:>9,} troops ({r['troops'] / total:4.0%}) {r['vehicles']:>7,} vehicles")
+    return "\n".join(out if len(out) > 1 else out + ["  none closed"])
+
+
 def _fmt_tiers(tiers) -> str:  # noqa: ANN001
     lines = [f"  {'tier':<8}{'required':>10}{'closed':>10}  met"]
     for r in tiers.to_dict("records"):
@@ -126,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mobility.requirement import format_tiers
 
     print(format_tiers(result.tiers, result.requirement))
+    print(_fmt_lines(result.lines_of_communication))
     from mobility.analysis.disruptions import closure_lines
 
     closures = closure_lines(result.events, result.network)
@@ -189,7 +199,7 @@ def cmd_network(args: argparse.Namespace) -> int:
         if not str(args.out).endswith(".gpkg"):
             raise MobilityError(f"--out {args.out}: the network is written as a GeoPackage; use a .gpkg file name")
         network_gpkg(net, args.out)
-        print(f"wrote {args.out} (layers rail, road, nodes)")
+        print(f"wrote {args.out} (layers rail, road, nodes" + (", sea)" if net.sea is not None else ")"))
     return 0
 
 
@@ -253,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--name", default="baltic", help="embedded network (default baltic)")
     n.add_argument("--year", type=int, default=None, help="infrastructure year (default: the network's)")
     n.add_argument("--osm", help="build from a local OpenStreetMap file (.osm, .osm.bz2, .osm.pbf)")
-    n.add_argument("--out", help="write a GeoPackage with layers rail, road, nodes")
+    n.add_argument("--out", help="write a GeoPackage with layers rail, road, nodes (and sea)")
     n.add_argument("--describe", action="store_true", help="print km by gauge and class, terminals, crossings")
     n.add_argument("--nodes", action="store_true", help="list every node id with its name, kind and terminals")
     n.add_argument("--sections", action="store_true",

@@ -106,7 +106,9 @@ _TABLE: tuple[Factor, ...] = (
     Factor("clearance_peacetime_days", 45, "days", "R27 (ECA SR 04/2025); R31", "S"),
     Factor("clearance_emergency_hours", 6, "h", "R30; R31 (draft regulation, emergency)", "S"),
     Factor("port_berth_vehicles_per_day", 300, "vehicles/day/berth", "R88; R89; R90", "E",
-           "Klaipėda >300 items in 1 day; Gdańsk 311 in 2 days; Gdynia ~700 in 2 days"),
+           "Klaipėda >300 items in 1 day; Gdańsk 311 in 2 days; Gdynia ~700 in 2 days; DOMAIN §17.7: "
+           "150-350 pieces per berth-day; a port's own rate in ports.csv wins; loading at the port of "
+           "embarkation at the same rate (assumption)"),
     # --- airlift of personnel -------------------------------------------------
     Factor("airlift_hours", 24, "h", "assumption", "assumption",
            "from a unit's ready time to landing at the airport of debarkation: boarding, flight, no queue"),
@@ -128,6 +130,16 @@ _TABLE: tuple[Factor, ...] = (
     Factor("breakdown_probability", 0, "probability/march unit", "assumption", "assumption",
            "chance that a march unit has a breakdown on its march; 0 = none"),
     Factor("breakdown_hours", 2, "h", "assumption", "assumption", "delay of a march unit from a breakdown"),
+    # --- sea lines of communication -----------------------------------------
+    Factor("port_berths_default", 2, "berths", "assumption", "assumption",
+           "military RoRo berths of a port without a berth count in the network data"),
+    Factor("roro_ship_pieces", 800, "pieces/ship", "R93 (3 ships, ~2,800 pieces); R94 (3 vessels, 2,500 pieces)", "E",
+           "vehicles, trailers and containers one RoRo ship carries"),
+    Factor("roro_speed_kn", 18, "kn", "C67 (Vlissingen-Riga in 2.5 days)", "E",
+           "1,291 nm round Skagen on the model's lanes gives 21.5 kn, ~900 nm through the Kiel Canal 15 kn; "
+           "18 kn between"),
+    Factor("roro_port_call_hours", 6, "h/port call", "assumption", "assumption",
+           "pilotage, mooring and ramp handling at each port call, on top of loading or discharge"),
 )
 
 
@@ -138,6 +150,7 @@ MAY_BE_ZERO = frozenset({
     "clearance_peacetime_days", "clearance_emergency_hours", "march_unit_gap_m",
     "rsom_days_heavy", "rsom_days_light", "rsom_days_other",
     "section_delay_hours", "breakdown_probability", "breakdown_hours",
+    "roro_port_call_hours",
 })
 
 #: Factors counted in whole numbers (ramps, lanes, vehicles per march unit).

@@ -72,7 +72,8 @@ class ForceEntry(_Strict):
     origin: Id
     destination: Id
     priority: int = Field(3, ge=1, le=9, description="1 = highest")
-    mode: Literal["rail", "road", "auto"] = "auto"
+    mode: Literal["rail", "road", "sea", "auto"] = Field(
+        "auto", description="auto: rail or road, or by sea when that is expected to be quicker as the unit moves")
     stagger_days: float = Field(0.0, ge=0, le=MAX_DAY, description="ready days of the count units step by this much")
     in_place: bool = Field(False, description="already stationed at its destination: closes at its ready day where "
                            "it stands and uses no transport (origin = destination)")
@@ -150,7 +151,10 @@ class Resources(_Strict):
     locomotives_1435: int = Field(25, ge=0, le=10_000)
     locomotives_1520: int = Field(25, ge=0, le=10_000)
     hets: int = Field(0, ge=0, le=10_000)
-    port_berths: int = Field(2, ge=0, le=100, description="military berths per port")
+    port_berths: int | None = Field(None, ge=0, le=100, description="military RoRo berths at every port; default: "
+                                    "each port's berths in the network data (ports.csv)")
+    roro_ships: int = Field(6, ge=0, le=1_000, description="RoRo ships available for sea lines of communication "
+                            "(assumption); 0: no sealift, auto units stay on land")
 
 
 class TerminalOverride(_Strict):
@@ -537,6 +541,10 @@ def scenario_problems(sc: Scenario) -> list[str]:
             if p:
                 problems.append(p)
         problems += _force_line_problems(sc, f, net, where)
+        if f.mode == "sea" and every.has_node(f.destination) and (
+                every.sea is None or every.node(f.destination).get("country") not in ("LT", "LV", "EE")):
+            problems.append(f"{where}.mode: sea, but the sea legs of the {sc.network} network lead to ports in "
+                            f"LT, LV and EE and {f.destination!r} is not there; use mode auto, rail or road")
     problems += _stock_problems(sc, net, node_problem)
     seen: dict[str, int] = {}
     total = 0

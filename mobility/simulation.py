@@ -15,6 +15,7 @@ from mobility import __version__
 from mobility.analysis.bottlenecks import bottleneck_table
 from mobility.analysis.closure import closure_curve, unit_table
 from mobility.analysis.invariants import check_capacity, troop_states
+from mobility.analysis.lines import lines_of_communication
 from mobility.errors import MobilityError, NoRouteError, ScenarioError, WorkLimitError
 from mobility.factors import Factors
 from mobility.infrastructure import scenario_network
@@ -95,6 +96,11 @@ class SimulationResult:
         return bottleneck_table(self.events, self.resources, span_h=self.span_h)
 
     @cached_property
+    def lines_of_communication(self) -> pd.DataFrame:
+        """Troops and vehicles closed through each line of communication (corridor rail/road, sea via a port, air)."""
+        return lines_of_communication(self.events, self.network)
+
+    @cached_property
     def units(self) -> pd.DataFrame:
         """Per unit: ready, closed, delay over unconstrained transit, main wait."""
         units = expand_forces(self.scenario)
@@ -136,6 +142,8 @@ class SimulationResult:
             "ready_by_tier": [{"day": t["day"], "required": t["required"], "ready_by": t["ready_by"],
                                "feasible": t["feasible"], "note": t["note"]} for t in tiers],
             "nfm_readings": readings,
+            "lines_of_communication": [{k: _plain(v) for k, v in r.items()}
+                                       for r in self.lines_of_communication.to_dict("records")],
             "bottlenecks": [{k: _plain(v) for k, v in r.items()} for r in bn.to_dict("records")],
             "factors_overridden": self.factors.overridden,
             "threats": [t.name for t in self.scenario.threats],
@@ -217,7 +225,7 @@ def preflight(scenario: Scenario, *, max_movers: int = MAX_MOVERS) -> None:
                     if amount > have:
                         raise ScenarioError(f"resources.{what}: a train of unit {u.id} needs {amount} at once but "
                                             f"the pool holds {have}; raise resources.{what}")
-            if net.node(u.origin).get("kind") == "port" and r.port_berths < 1:
+            if net.node(u.origin).get("kind") == "port" and r.port_berths is not None and r.port_berths < 1:
                 raise ScenarioError(f"resources.port_berths: 0 but unit {u.id} starts at the port "
                                     f"{net.label(u.origin)}; give the ports at least one military berth")
     except MobilityError as exc:

@@ -51,19 +51,19 @@ def test_flown_troops_leave_the_equipment_movers_empty_and_land_at_the_nearest_a
     movers = res.events[res.events["mover"] != ""].drop_duplicates("mover")
     assert movers.loc[movers["mode"] == "air", "troops"].sum() == 3_300
     assert movers.loc[movers["mode"] != "air", "troops"].sum() == 0
-    assert set(res.events.loc[res.events["mode"] == "air", "resource"]) >= {"airport:vilnius"}
+    assert set(res.events.loc[res.events["mode"] == "air", "resource"]) >= {"airport:vilnius_airport"}  # its node (issue #10)
     closed = res.events[res.events["event"] == "closed"]
     assert closed["troops"].sum() == 3_300
 
 
 def test_two_units_share_an_airport_one_at_a_time(baseline_dict):
-    d = one_unit(baseline_dict, personnel="air", airport="riga")
-    d["forces"].append(dict(ABCT, id="abct2", personnel="air", airport="riga"))
+    d = one_unit(baseline_dict, personnel="air", airport="riga_airport")  # the airport node (issue #10)
+    d["forces"].append(dict(ABCT, id="abct2", personnel="air", airport="riga_airport"))
     res = simulate(parse_scenario(d), check=True)
     dis = res.events[res.events["event"] == "disembark"].sort_values("time")
-    f = res.factors
-    assert dis["time"].diff().iloc[1] == pytest.approx(3_300 / f["apod_pax_per_day"] * 24)
-    assert set(dis["place"]) == {"riga"}
+    per_day = res.network.node("riga_airport")["personnel_per_day"]  # airports.csv
+    assert dis["time"].diff().iloc[1] == pytest.approx(3_300 / per_day * 24)
+    assert set(dis["place"]) == {"riga_airport"}
 
 
 @pytest.mark.parametrize("line, expected", [

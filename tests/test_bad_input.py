@@ -290,7 +290,8 @@ def test_closing_every_crossing_for_a_while_makes_movers_wait_for_the_reopening(
 
 def test_a_cut_that_does_not_reopen_within_the_horizon_is_said(tmp_path, baseline_dict):
     d = small(baseline_dict, forces=[force(id="m", ready_day=0)], horizon_days=20,
-              disruptions=[{"node": n, "from_day": 0, "to_day": 500} for n in CROSSINGS])
+              disruptions=[{"node": n, "from_day": 0, "to_day": 500} for n in CROSSINGS],
+              resources={**baseline_dict["resources"], "roro_ships": 0})  # no ships: auto may not go by sea
     p = write(tmp_path, d)
     res = run_cli(["run", str(p), "--no-map", "--out", str(tmp_path / "o")])
     assert res.code == 0, res.err

@@ -58,7 +58,8 @@ def test_two_brigades_at_one_ramp_do_not_interleave_when_stock_is_short(baseline
                     "origin": "warszawa_wsch", "destination": "rukla", "priority": 2},
                    {"id": "b", "type": "mech_bde", "count": 1, "ready_day": 1.6,
                     "origin": "warszawa_wsch", "destination": "rukla", "priority": 1}]
-    d["resources"] = {**d["resources"], "wagons_1435": 60}
+    # no RoRo ships: with stock this short, auto would otherwise send the brigades by sea (issue #10)
+    d["resources"] = {**d["resources"], "wagons_1435": 60, "roro_ships": 0}
     ev = simulate(parse_scenario(d)).events
     loads = ev[(ev["event"] == "load") & (ev["place"] == "warszawa_wsch")].sort_values("time", kind="stable")
     units = loads["unit"].astype(str).tolist()

@@ -158,7 +158,7 @@ def test_describe_reports_the_share_of_sections_with_real_geometry_by_mode():
     rail, road = real_geometry_share(net.rail), real_geometry_share(net.road)
     in_service = {r["section"] for r in _matches().values()}
     assert rail["total"] + road["total"] < len(in_service)  # the year filter applies
-    assert rail["real"] == rail["osm"] + rail["naturalearth"] and rail["osm"] == 6
+    assert rail["real"] == rail["osm"] + rail["naturalearth"] and rail["osm"] == 8  # 6 + the Liepāja and Ventspils lines
     text = describe(net)
     assert (f"real line geometry, sections in service in 2026: rail {rail['real']} of {rail['total']} "
             f"({rail['real'] / rail['total']:.0%}: osm {rail['osm']}, naturalearth {rail['naturalearth']}; "

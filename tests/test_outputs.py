@@ -325,16 +325,17 @@ def _check_gpkg(path: Path, result) -> None:
     from mobility.network.io import nodes_gdf, sections_gdf
 
     layers = {name for name, _ in pyogrio.list_layers(path)}
-    assert layers == {"rail", "road", "nodes", "flows"}
+    assert layers == {"rail", "road", "nodes", "flows", "sea"}  # sea: the embedded network's sea legs
     read = {name: gpd.read_file(path, layer=name) for name in layers}
     for gdf in read.values():
         assert gdf.crs.to_epsg() == 4326
     net = result.network
     n_rail, n_road = len(sections_gdf(net, "rail")), len(sections_gdf(net, "road"))
-    assert len(read["rail"]) == n_rail and len(read["road"]) == n_road
+    n_sea = len(sections_gdf(net, "sea"))
+    assert len(read["rail"]) == n_rail and len(read["road"]) == n_road and len(read["sea"]) == n_sea > 0
     assert len(read["nodes"]) == len(nodes_gdf(net)) == len(net.node_ids)
     flows = read["flows"]
-    assert len(flows) == n_rail + n_road
+    assert len(flows) == n_rail + n_road + n_sea
     enter = result.events[result.events["event"] == "enter"]
     assert flows["troops"].sum() == enter["troops"].sum() > 0
     assert flows["vehicles"].sum() == enter["vehicles"].sum()

@@ -70,10 +70,13 @@ def _users(result: SimulationResult) -> tuple[dict[str, tuple[float, int]], list
         if u.in_place or u.draws is not None:
             continue
         plan = model.plan(u, 0.0, disrupted=False)
-        if model.network.node(u.origin).get("kind") == "port" and result.scenario.resources.port_berths > 0:
-            rate_h = f["port_berth_vehicles_per_day"] / 24.0
-            add(f"berth:{u.origin}", result.scenario.resources.port_berths, u.id,
-                (u.type.vehicles + u.type.trailers) / rate_h)
+        node = model.network.node(u.origin)
+        berths = result.scenario.resources.port_berths  # None: each port's own berths (ports.csv)
+        if berths is None:
+            berths = node.get("berths") or int(f["port_berths_default"])
+        if node.get("kind") == "port" and berths > 0:
+            rate_h = (node.get("pieces_per_berth_day") or f["port_berth_vehicles_per_day"]) / 24.0
+            add(f"berth:{u.origin}", berths, u.id, (u.type.vehicles + u.type.trailers) / rate_h)
         if plan.rail is None:
             continue
         trains = trains_needed(model, *plan.rail_load, wagons_per_train(model, plan.rail))

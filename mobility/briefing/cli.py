@@ -52,7 +52,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     run = load_run(run_dir)
     if gpkg is not None:
         export_gpkg(run, gpkg)
-        print(f"wrote {gpkg} (layers rail, road, nodes, flows){_shown(run, args.run_dir)}")
+        sea = ", sea" if run.network.sea is not None else ""
+        print(f"wrote {gpkg} (layers rail, road, nodes, flows{sea}){_shown(run, args.run_dir)}")
     if csv is not None:
         files = export_csv(run, csv)
         print(f"wrote {csv}/ ({', '.join(p.name for p in files)})")

@@ -111,7 +111,7 @@ def section_flows(network: Network, events: pd.DataFrame,
     from mobility.network.io import sections_gdf
 
     parts = []
-    for mode in ("rail", "road"):
+    for mode in ("rail", "road", "sea"):
         gdf = sections_gdf(network, mode)
         if len(gdf):
             parts.append(gdf.assign(mode=mode).reindex(
@@ -138,14 +138,18 @@ def node_waits(network: Network, bottlenecks: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def gpkg_layers(source: Source) -> dict[str, gpd.GeoDataFrame]:
-    """The layers :func:`export_gpkg` writes: ``rail``, ``road``, ``nodes``, ``flows``."""
+    """The layers :func:`export_gpkg` writes: ``rail``, ``road``, ``nodes``, ``flows`` and ``sea`` (the sea legs,
+    when the network has any; their flows are in ``flows`` with ``mode`` ``sea``)."""
     from mobility.network.io import sections_gdf
 
     run = _run(source)
     net = run.network
-    return {"rail": sections_gdf(net, "rail"), "road": sections_gdf(net, "road"),
-            "nodes": node_waits(net, run.bottlenecks),
-            "flows": section_flows(net, run.events, run.bottlenecks)}
+    layers = {"rail": sections_gdf(net, "rail"), "road": sections_gdf(net, "road"),
+              "nodes": node_waits(net, run.bottlenecks),
+              "flows": section_flows(net, run.events, run.bottlenecks)}
+    if net.sea is not None and net.sea.number_of_edges():
+        layers["sea"] = sections_gdf(net, "sea")
+    return layers
 
 
 def export_gpkg(source: Source, path: str | Path) -> Path:

@@ -211,6 +211,19 @@ def _tiers(result: Any, uncertainty: pd.DataFrame | None = None) -> str:
             + _table(head, _tier_rows(result), table_id="tiers"))
 
 
+def _lines(result: Any) -> str:
+    loc = getattr(result, "lines_of_communication", None)
+    if loc is None or not len(loc):
+        return "<p>No unit closed.</p>"
+    total = max(int(loc["troops"].sum()), 1)
+    rows = ["<tr>" + "".join([_cell(r["name"]), _cell(_int(r["troops"]), raw=r["troops"]),
+                              _cell(_pct(r["troops"] / total), raw=r["troops"] / total),
+                              _cell(_int(r["vehicles"]), raw=r["vehicles"]), _cell(_int(r["units"]), raw=r["units"])])
+            + "</tr>" for r in loc.to_dict("records")]
+    return _table(["Line of communication", "Troops closed", "Share", "Vehicles", "Units"], rows,
+                  table_id="lines-table", numeric=(1, 2, 3, 4))
+
+
 def _charts(pngs: dict[str, bytes]) -> str:
     import base64
 
@@ -290,7 +303,9 @@ def _policies(result: Any) -> str:
         ("Wagons", f"{r.wagons_1435:,} (1435 mm), {r.wagons_1520:,} (1520 mm)"),
         ("Locomotives", f"{r.locomotives_1435:,} (1435 mm), {r.locomotives_1520:,} (1520 mm)"),
         ("Heavy equipment transporters", f"{r.hets:,}"),
-        ("Military berths per port", f"{r.port_berths:,}"),
+        ("Military berths per port", f"{r.port_berths:,}" if r.port_berths is not None
+         else "per port, from the network data (ports.csv)"),
+        ("RoRo ships", f"{r.roro_ships:,}"),
     ]
     infra = [f"{k}: " + ", ".join(f"{a}={v}" for a, v in d.items()) for k, d in sc.infrastructure.sections.items()]
     infra += [f"{t.method} at {t.node}: {t.ramps} ramps" for t in sc.infrastructure.terminals]
@@ -436,7 +451,7 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd
     map_link = (f'<p><a class="maplink" href="{esc(map_href)}">Open the interactive map: flows, bottlenecks '
                 f"and playback ({esc(map_href)}, same folder)</a></p>")
     nav = ("<nav>" + "".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t in (
-        ("summary", "Summary"), ("tier-table", "Tiers"), ("charts", "Charts"), ("bottlenecks", "Bottlenecks"),
+        ("summary", "Summary"), ("tier-table", "Tiers"), ("lines", "Lines of communication"), ("charts", "Charts"), ("bottlenecks", "Bottlenecks"),
         ("late", "Late units"), ("scenario", "Scenario"), ("assumptions", "Assumptions"),
         ("sources", "Sources"))) + "</nav>")
     parts = [
@@ -451,6 +466,10 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd
                  intro="Probability of meeting each tier by its day and the spread of the day it is met, over "
                        "the replications; the closure chart shades the 10th-90th percentile band. The rest of "
                        "this report shows one replication.") if uncertainty is not None else "",
+        _section("Lines of communication", _lines(result), sid="lines",
+                 intro="Troops and vehicles closed through each line: rail or road through the Suwałki "
+                       "corridor (a section joining Poland and Lithuania), by sea through a port of "
+                       "debarkation (the whole unit), or in place. Vehicles by sea are the pieces shipped."),
         _section("Charts", _charts(pngs), sid="charts"),
         _section(f"Bottlenecks: top {TOP_ROWS} by total wait", _bottlenecks(result), sid="bottlenecks",
                  intro="Waits are summed over every train and march unit that asked for the resource; "

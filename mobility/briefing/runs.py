@@ -147,7 +147,7 @@ def check_sections(events: pd.DataFrame, network: Network, *, where: str) -> Non
     from mobility.network.io import sections_gdf
 
     known: set[str] = set()
-    for mode in ("rail", "road"):
+    for mode in ("rail", "road", "sea"):
         gdf = sections_gdf(network, mode)
         if len(gdf):
             known |= set(gdf["section"].astype(str))

@@ -132,6 +132,36 @@ def _add_both_ways(
     graph.add_edge(v, u, **attrs, geometry=LineString(list(geometry.coords)[::-1]))
 
 
+def _node_capacities(folder: Path, nodes: dict[str, dict[str, Any]]) -> None:
+    """Attach the optional ``ports.csv`` and ``airports.csv`` capacities to their nodes.
+
+    Ports get ``berths`` (military RoRo berths) and ``pieces_per_berth_day``
+    (None: the factor table's rate), airports ``personnel_per_day``; each with
+    its ``*_source``. A row for a node of another kind is refused.
+    """
+    specs = (("ports.csv", "port", (("berths", _int, "berths_source"),
+                                    ("pieces_per_berth_day", _float, "rate_source"))),
+             ("airports.csv", "airport", (("personnel_per_day", _int, "personnel_per_day_source"),)))
+    for file, kind, cols in specs:
+        path = folder / file
+        if not path.is_file():
+            continue
+        for i, row in enumerate(_read_csv(path), start=2):
+            node = nodes.get(row["node_id"])
+            if node is None or node["kind"] != kind:
+                raise NetworkError(f"{path} line {i}: node_id {row['node_id']!r} is not a {kind} in nodes.csv; "
+                                   f"fix the id or the node's kind")
+            for col, conv, src in cols:
+                try:
+                    value = conv(row.get(col, ""))
+                except ValueError:
+                    raise NetworkError(f"{path} line {i}: {col} {row[col]!r} is not a number; fix it") from None
+                if value is not None and value <= 0:
+                    raise NetworkError(f"{path} line {i}: {col} must be positive, got {value}")
+                node[col] = value
+                node[f"{col}_source"] = row.get(src, "")
+
+
 @lru_cache(maxsize=8)
 def _build(name: str) -> Network:
     meta = network_meta(name)
@@ -150,6 +180,8 @@ def _build(name: str) -> Network:
             "source": row["source"],
             "confidence": row["confidence"],
         }
+
+    _node_capacities(folder, nodes)
 
     def geometry_for(section: str, u: str, v: str) -> tuple[LineString, str]:
         a, b = nodes[u], nodes[v]
@@ -279,7 +311,34 @@ def _build(name: str) -> Network:
         name=name,
         year=None,
         attribution=meta.get("attribution", ""),
+        sea=_sea_legs(folder, nodes, name),
     )
+
+
+def _sea_legs(folder: Path, nodes: dict[str, dict[str, Any]], name: str) -> nx.MultiDiGraph | None:
+    """The optional ``sea_legs.csv``: legs between port nodes, drawn along their waypoints."""
+    path = folder / "sea_legs.csv"
+    if not path.is_file():
+        return None
+    sea = nx.MultiDiGraph(crs=CRS, name=f"{name} sea")
+    for i, row in enumerate(_read_csv(path), start=2):
+        u, v = row["from_id"], row["to_id"]
+        for end in (u, v):
+            if nodes.get(end, {}).get("kind") != "port":
+                raise NetworkError(f"{path} line {i}: {end!r} is not a port in nodes.csv; sea legs join ports")
+        try:
+            coords = [tuple(float(x) for x in p.split()) for p in row["waypoints"].split(";") if p.strip()]
+            nm = float(row["distance_nm"])
+        except ValueError:
+            raise NetworkError(f"{path} line {i}: waypoints or distance_nm unreadable; rebuild with build_sea.py") from None
+        attrs = {"section": row.get("id") or f"sea:{u}-{v}", "distance_nm": nm, "length": nm * 1852.0,
+                 "length_source": row["source"], "geometry_source": "schematic (hand-drawn sea lanes)",
+                 "name": f"{nodes[u]['name']} – {nodes[v]['name']} (sea)", "source": row["source"],
+                 "confidence": row["confidence"]}
+        for n in (u, v):
+            sea.add_node(n, **nodes[n])
+        _add_both_ways(sea, u, v, attrs, LineString(coords))
+    return sea
 
 
 def builtin_network(name: str = "baltic") -> Network:

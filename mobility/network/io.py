@@ -26,9 +26,11 @@ def _clean(value: object) -> object:
 
 
 def sections_gdf(network: Network, mode: str) -> gpd.GeoDataFrame:
-    """One row per two-way section of the ``"rail"`` or ``"road"`` graph (the data's direction)."""
-    graph = network.rail if mode == "rail" else network.road
+    """One row per two-way section of the ``"rail"``, ``"road"`` or ``"sea"`` graph (the data's direction)."""
+    graph = {"rail": network.rail, "road": network.road, "sea": network.sea}[mode]
     seen: set[str] = set()
+    if graph is None:
+        return gpd.GeoDataFrame({"section": [], "length_km": []}, geometry=[], crs="EPSG:4326")
     rows = []
     for u, v, _k, d in graph.edges(keys=True, data=True):
         sec = d.get("section") or f"{mode}:{u}-{v}"
@@ -80,9 +82,12 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
 
 
 def network_gpkg(network: Network, path: str | Path) -> Path:
-    """The network as a GeoPackage with layers ``rail``, ``road``, ``nodes`` (opens in QGIS)."""
-    return write_gpkg({"rail": sections_gdf(network, "rail"), "road": sections_gdf(network, "road"),
-                       "nodes": nodes_gdf(network)}, path)
+    """The network as a GeoPackage with layers ``rail``, ``road``, ``nodes`` and ``sea`` if any (opens in QGIS)."""
+    layers = {"rail": sections_gdf(network, "rail"), "road": sections_gdf(network, "road"),
+              "nodes": nodes_gdf(network)}
+    if network.sea is not None and network.sea.number_of_edges():
+        layers["sea"] = sections_gdf(network, "sea")
+    return write_gpkg(layers, path)
 
 
 def describe(network: Network, *, all_years: Network | None = None, sections: bool = False) -> str:
@@ -108,6 +113,7 @@ def describe(network: Network, *, all_years: Network | None = None, sections: bo
     lines.append("  military ramps: " + (", ".join(network.label(n) for n in ramps) or "none"))
     crossings = [n for n in network.node_ids if network.node(n).get("kind") == "border_crossing"]
     lines.append("  border crossings: " + (", ".join(network.label(n) for n in crossings) or "none"))
+    lines.extend(_places(network))
     if all_years is not None and network.year is not None:
         y = network.year
         changes = []
@@ -149,6 +155,36 @@ def geometry_share_line(network: Network) -> str:
                      + (f": {src}" if src else "") + f"; schematic {c['schematic']})")
     where = f"in service in {network.year}" if network.year is not None else "in the data, all years"
     return f"  real line geometry, sections {where}: " + ", ".join(parts)
+
+
+def _places(network: Network) -> list[str]:
+    """Origins (bases, railheads by country), ports with berths, airports with capacity."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for n in network.node_ids:
+        by_kind[network.node(n).get("kind", "")].append(n)
+    out = []
+    bases = by_kind["base"] + by_kind["railhead"]
+    if bases:
+        out.append("  bases, training areas and railheads (origins): " + ", ".join(
+            f"{network.label(n)} [{n}, {network.node(n).get('country', '')}]" for n in sorted(bases)))
+    if by_kind["port"]:
+        def port(n: str) -> str:
+            d = network.node(n)
+            berths = d.get("berths")
+            rate = d.get("pieces_per_berth_day")
+            cap = (f"{berths} berth{'s' if berths != 1 else ''}" if berths else "berths: factor port_berths_default") + (
+                f" x {rate:g} pieces/day" if rate else "")
+            return f"{network.label(n)} [{n}, {cap}]"
+        out.append("  ports: " + ", ".join(port(n) for n in by_kind["port"]))
+    if by_kind["airport"]:
+        out.append("  airports of debarkation: " + ", ".join(
+            f"{network.label(n)} [{n}, {network.node(n).get('personnel_per_day') or '?'} personnel/day]"
+            for n in by_kind["airport"]))
+    sea = getattr(network, "sea", None)
+    if sea is not None and sea.number_of_edges():
+        legs = sorted({d["section"] for _, _, d in sea.edges(data=True)})
+        out.append(f"  sea legs: {len(legs)} between {sea.number_of_nodes()} ports")
+    return out
 
 
 def describe_frame(network: Network) -> pd.DataFrame:

@@ -145,6 +145,10 @@ class Network:
         its ``opens``/``closes``).
     attribution
         Licence text to show wherever the data is shown (ODbL for OSM data).
+    sea
+        Sea legs between ports (``MultiDiGraph``, both directions; edges carry
+        ``section`` ``sea:<from>-<to>``, ``length`` in m, ``distance_nm``,
+        ``geometry`` along the drawn lanes, ``source``), or None.
     """
 
     rail: nx.MultiDiGraph
@@ -154,6 +158,7 @@ class Network:
     year: int | None = None
     attribution: str = "© OpenStreetMap contributors (ODbL 1.0)"
     changes: tuple[str, ...] = field(default=())
+    sea: nx.MultiDiGraph | None = None
 
     # -- nodes -----------------------------------------------------------------
     def node(self, node_id: str) -> dict[str, Any]:

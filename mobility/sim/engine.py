@@ -33,6 +33,7 @@ from mobility.sim.log import EventLog
 from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
 from mobility.sim.road import MarchProfile, convoy
+from mobility.sim.sea import Sealift, choose
 from mobility.sim.threats import Strike, closure_windows, strike_process
 from mobility.sim.uncertainty import draw_point
 from mobility.stocks import draw_set
@@ -159,6 +160,7 @@ class Model:
         # numbers) give a mover the same delays even when the order of events differs
         self._stream_seed = int(rng.integers(2**63))
         self._streams: dict[str, np.random.Generator] = {}
+        self.sealift = Sealift(self, r.roro_ships)
 
     # -- resources, created on first use -------------------------------------------
     def _server(self, rid: str, kind: str, place: str, capacity: int, close_targets: tuple[str, ...],
@@ -223,11 +225,14 @@ class Model:
         return self._server(f"{sec}:{direction}", "road", sec, 1, (sec, u, v))
 
     def berth(self, node: str) -> Server:
-        """Military berths of a port."""
-        if self.scenario.resources.port_berths < 1:
-            raise ScenarioError(f"resources.port_berths is 0 but a unit starts at the port {self.network.label(node)}; "
+        """Military RoRo berths of a port: the scenario's ``port_berths`` if set, else the port's data."""
+        n = self.scenario.resources.port_berths
+        if n is None:
+            n = self.network.node(node).get("berths") or int(self.factors["port_berths_default"])
+        if n < 1:
+            raise ScenarioError(f"resources.port_berths is 0 but a unit uses the port {self.network.label(node)}; "
                                 "give the ports at least one military berth")
-        return self._server(f"berth:{node}", "berth", node, self.scenario.resources.port_berths, (node,))
+        return self._server(f"berth:{node}", "berth", node, n, (node,))
 
     def road_step(self, u: str, v: str, k: int) -> RoadStep:
         """The cached :class:`RoadStep` of a road edge."""
@@ -322,6 +327,13 @@ class Model:
                 MarchProfile(f["tracked_march_speed_kmh"], f["daily_driving_hours"], f["tracked_daily_km"]), False)
 
     def plan(self, unit: Unit, now: float, *, disrupted: bool = True) -> Plan:
+        """How ``unit`` moves by land (for mode ``sea``: its nominal time by sea); see :meth:`land_plan`."""
+        if unit.mode == "sea":
+            best = choose(self, self.sealift, unit, now)
+            return Plan(None, (0, 0, 0), None, None, (0, 0), best.expected_h if best else math.inf)
+        return self.land_plan(unit, now, disrupted=disrupted)
+
+    def land_plan(self, unit: Unit, now: float, *, disrupted: bool = True) -> Plan:
         """Choose how ``unit`` moves, on the network as it is at ``now``.
 
         Sections and nodes closed at ``now`` are avoided where another route
@@ -542,8 +554,8 @@ class Model:
 
     # -- processes ------------------------------------------------------------------
     def unit_process(self, unit: Unit) -> Generator[Any, Any, None]:
-        """A unit: ready, (discharged at a port), its trains and march units, closed."""
-        env, f = self.env, self.factors
+        """A unit: ready, (discharged at a port), its trains and march units or ships, closed."""
+        env = self.env
         t = unit.type
         whole = Who(unit.id, "", "", t.personnel, t.vehicles, unit.priority, unit.rank)
         if unit.ready_h > 0:
@@ -557,21 +569,17 @@ class Model:
             yield from draw_set(self, unit, whole, self.stock_sites[unit.draws])
             unit = replace(unit, personnel="with_vehicles")
         cleared_at = env.now + self.clearance_h
-        if self.network.node(unit.origin).get("kind") == "port":
-            rate_h = f["port_berth_vehicles_per_day"] / 24.0
-            yield from self.berth(unit.origin).use(whole, (t.vehicles + t.trailers) / rate_h,
-                                                   event=("discharge", "discharged"))
         jobs: list[simpy.Process] = []
         if unit.personnel == "air":  # troops fly apart from their equipment; closed when both are in
             apod = unit.airport or nearest_airport(self, unit.destination)
             jobs.append(env.process(airlift(self, Who(unit.id, f"{unit.id}/air/1", "air", t.personnel, 0,
                                                       unit.priority), apod, unit.destination)))
-        plan = self.plan(unit, env.now)
-        movers = self._movers(unit, plan)
-        for kind, args in movers:
-            jobs.append(env.process(self._mover(kind, args, cleared_at)))
-        if jobs:
-            yield env.all_of(jobs)
+        by_sea = choose(self, self.sealift, unit, env.now)
+        if by_sea is not None:
+            jobs.append(env.process(self.sealift.move(unit, by_sea, cleared_at)))
+        else:
+            jobs.append(env.process(self._by_land(unit, whole, cleared_at)))
+        yield env.all_of(jobs)
         self.log.add(env.now, whole, "closed", unit.destination)
         # reception and staging at the destination before the unit is combat-ready
         yield env.timeout(self.rsom_hours(unit))
@@ -599,7 +607,30 @@ class Model:
         """Reception and staging (marry-up) at the destination, by the unit's brigade class."""
         return self.factors[f"rsom_days_{unit.type.brigade_class}"] * 24.0
 
-    def _movers(self, unit: Unit, plan: Plan) -> list[tuple[str, tuple]]:
+    def _by_land(self, unit: Unit, whole: Who, cleared_at: float) -> Generator[Any, Any, None]:
+        """Discharge at the origin port (a unit arriving from overseas), then the trains and march units."""
+        t, node = unit.type, self.network.node(unit.origin)
+        if node.get("kind") == "port":
+            rate_h = (node.get("pieces_per_berth_day") or self.factors["port_berth_vehicles_per_day"]) / 24.0
+            yield from self.berth(unit.origin).use(whole, (t.vehicles + t.trailers) / rate_h,
+                                                   event=("discharge", "discharged"))
+        yield from self.move_by_land(unit, cleared_at)
+
+    def move_by_land(self, unit: Unit, cleared_at: float, *, carry_troops: bool = True,
+                     tag: str = "") -> Generator[Any, Any, None]:
+        """Plan ``unit``'s trains and march units now and run them until all have arrived.
+
+        ``carry_troops=False``: the movers carry no troops (a land stage of a sea move: the ships count them);
+        ``tag`` prefixes the mover ids so the stages of one unit stay distinct.
+        """
+        env = self.env
+        plan = self.land_plan(unit, env.now)
+        jobs = [env.process(self._mover(kind, args, cleared_at))
+                for kind, args in self._movers(unit, plan, carry_troops=carry_troops, tag=tag)]
+        if jobs:
+            yield env.all_of(jobs)
+
+    def _movers(self, unit: Unit, plan: Plan, *, carry_troops: bool = True, tag: str = "") -> list[tuple[str, tuple]]:
         t = unit.type
         total_vehicles = max(t.vehicles + t.trailers + t.containers, 1)
         out: list[tuple[str, tuple]] = []
@@ -625,13 +656,14 @@ class Model:
             for i in range(n):
                 size = count // n + (1 if i < count % n else 0)
                 loads.append(("road", size, size if tracked else 0, None))
-        personnel = 0 if unit.personnel == "air" else t.personnel  # flown troops travel apart
+        # flown troops travel apart; a land stage of a sea move carries none (the ships count them)
+        personnel = 0 if unit.personnel == "air" or not carry_troops else t.personnel
         troops_left = personnel
         for i, (kind, vehicles, tracked, detail) in enumerate(loads):
             troops = round(personnel * vehicles / total_vehicles) if i < len(loads) - 1 else troops_left
             troops = min(troops, troops_left)
             troops_left -= troops
-            who = Who(unit.id, f"{unit.id}/{kind}/{i + 1}", kind, troops, vehicles, unit.priority, unit.rank)
+            who = Who(unit.id, f"{unit.id}/{tag}{kind}/{i + 1}", kind, troops, vehicles, unit.priority, unit.rank)
             out.append((kind, (who, plan, tracked, detail, t.heavy)))
         return out
 

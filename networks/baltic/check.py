@@ -45,7 +45,7 @@ from mobility.network import load_network  # noqa: E402
 from mobility.network.model import GAUGE_CHANGE_METHODS, MILITARY_GAUGE_CHANGE_METHODS  # noqa: E402
 
 KINDS = {"station", "junction", "gauge_terminal", "railhead", "port", "border_crossing", "base", "town", "airport"}
-COUNTRIES = {"PL", "LT", "LV", "EE"}
+COUNTRIES = {"DE", "PL", "LT", "LV", "EE"}
 CONF = {"S", "M", "E", "BK"}
 YEARS = (2015, 2020, 2025, 2026, 2030, 2031, 2035, 2036, 2040)
 RATIO_LO, RATIO_HI = 1.0, 1.4  # published length / straight line
@@ -163,7 +163,7 @@ def check_rows(nodes, rails, roads, terms, cols) -> None:
         for col, ok in (("kind", KINDS), ("country", COUNTRIES), ("confidence", CONF)):
             if n[col] not in ok:
                 fail(f"node {n['id']}: {col}={n[col]!r}")
-        if not (14.0 <= float(n["lon"]) <= 28.5 and 51.0 <= float(n["lat"]) <= 60.0):
+        if not (8.0 <= float(n["lon"]) <= 28.5 and 49.0 <= float(n["lat"]) <= 60.0):
             fail(f"node {n['id']} outside the corridor box")
     for label, need in (("rail_lines", "id from_id to_id gauge opens closes status source confidence length_km"),
                         ("roads", "id from_id to_id class lanes opens closes mlc maxweight_t maxweight_source "
@@ -279,7 +279,7 @@ def check_stations(nodes, shared: Path) -> None:
         return re.split(r"[ (–-]", s.strip())[0].lower()
 
     for n in nodes:
-        if n["country"] != "PL":
+        if n["country"] != "PL" or not 20.5 <= float(n["lon"]) <= 26.5:  # stations-pl covers NE Poland only
             continue
         m = re.search(r"OSM node (\d+)", n["notes"])
         parts = []
@@ -434,6 +434,55 @@ def check_road(years) -> None:
               + f"; a 40 t vehicle reaches Kaunas with Budzisko closed: {'yes' if 'kaunas' in heavy else 'no'}")
 
 
+ORIGINS = ["bremerhaven", "hamburg", "bergen_hohne", "berlin", "grafenwohr", "nurnberg", "szczecin", "swinoujscie",
+           "drawsko", "poznan", "powidz", "zagan", "swietoszow", "warszawa_wsch", "gdansk", "gdynia"]
+BALTIC_PORTS = ["klaipeda", "liepaja", "ventspils", "riga_port", "muuga", "paldiski"]
+
+
+def check_origins(years) -> None:
+    print("== origins, Baltic ports and airports (loaded)")
+    for y in years:
+        net = load_network(year=y)
+        a35 = adjacency(net.rail, lambda d: carries(d, 1435))
+        a20 = adjacency(net.rail, lambda d: carries(d, 1520))
+        road = adjacency(net.road)
+        no_rail = [o for o in ORIGINS if "trakiszki" not in bfs(a35, o)]
+        no_road = [o for o in ORIGINS if "kaunas" not in bfs(road, o)]
+        ports_rail = [p for p in BALTIC_PORTS if p in net.rail and "sestokai" not in bfs(a20, p)]
+        ports_road = [p for p in BALTIC_PORTS if "rukla" not in bfs(road, p)]
+        airports = [n for n in net.road if net.road.nodes[n].get("kind") == "airport"]
+        air_bad = [a for a in airports if "vilnius" not in bfs(road, a)]
+        for label, bad in (("origins without 1435 mm rail to Trakiszki", no_rail),
+                           ("origins without a road to Kaunas", no_road),
+                           ("ports without 1520 mm rail to Šeštokai", ports_rail),
+                           ("ports without a road to Rukla", ports_road), ("airports off the road graph", air_bad)):
+            if bad:
+                fail(f"{y}: {label}: {bad}")
+        print(f"{y}: {len(ORIGINS)} origins reach Trakiszki by 1435 mm rail: {'yes' if not no_rail else 'NO'}; "
+              f"and Kaunas by road: {'yes' if not no_road else 'NO'}; {len(BALTIC_PORTS)} Baltic ports reach Rukla "
+              f"by road: {'yes' if not ports_road else 'NO'} (1520 mm rail to Šeštokai from "
+              f"{sum(p in net.rail for p in BALTIC_PORTS) - len(ports_rail)}); airports on the road graph: {len(airports)}")
+    print("-- Kaliningrad (Russia) and Belarus: no node and no section geometry inside "
+          "(Natural Earth 1:50m countries, mobility/data/basemap-ne50m.geojson)")
+    from shapely.geometry import Point, shape
+
+    data = json.loads((REPO / "mobility" / "data" / "basemap-ne50m.geojson").read_text(encoding="utf-8"))
+    bad = {f["properties"]["name"]: shape(f["geometry"]) for f in data["features"]
+           if f["properties"]["name"] in ("Russia", "Belarus")}
+    net = load_network(all_years=True)
+    hits = [f"node {n} in {c}" for n in net.node_ids for c, poly in bad.items()
+            if poly.contains(Point(net.node(n)["x"], net.node(n)["y"]))]
+    graphs = [net.rail, net.road] + ([net.sea] if getattr(net, "sea", None) is not None else [])
+    n_sec = 0
+    for g in graphs:
+        for sec, d in sections_of(g).items():
+            n_sec += 1
+            hits += [f"section {sec} crosses {c}" for c, poly in bad.items() if d["geometry"].intersects(poly)]
+    for h in hits:
+        fail(h)
+    print(f"{len(net.node_ids)} nodes, {n_sec} sections checked: {'none inside' if not hits else len(hits)}")
+
+
 def check_lengths(nodes, rails, roads) -> None:
     print(f"== lengths: published / straight line (band {RATIO_LO:.1f}–{RATIO_HI:.1f})")
     N = {n["id"]: n for n in nodes}
@@ -532,6 +581,7 @@ def main() -> int:
     check_phasing(rails, roads)
     check_rail(YEARS)
     check_road(YEARS)
+    check_origins(YEARS)
     check_lengths(nodes, rails, roads)
     figures(nodes, rails, roads, terms)
     unsourced(nodes, rails, roads, terms)

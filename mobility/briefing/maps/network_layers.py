@@ -34,6 +34,7 @@ from mobility.briefing.maps.style import (
     RB_COLOUR,
     RB_DASH,
     ROAD_STYLE,
+    SEA_COLOUR,
 )
 from mobility.briefing.maps.text import Html, _esc, _js_json, _rows
 from mobility.network.model import Network
@@ -114,8 +115,10 @@ def _rb_status(d: dict[str, Any], year: int | None) -> str:
 
 
 def _section_lines(network: Network, kind: str) -> list[_Line]:
-    """The sections of the rail (by gauge) or road graph as drawable lines."""
-    graph = network.rail if kind == "rail" else network.road
+    """The sections of the rail (by gauge), road or sea graph as drawable lines."""
+    graph = {"rail": network.rail, "road": network.road, "sea": network.sea}[kind]
+    if graph is None:
+        return []
     key = (lambda kv: (str(kv[1][2].get("gauge")), kv[0])) if kind == "rail" else (lambda kv: kv[0])
     return [
         _Line(
@@ -143,6 +146,7 @@ def _layout(network: Network) -> list[_Line]:
             )
         )
     lines.extend(_section_lines(network, "road"))
+    lines.extend(_section_lines(network, "sea"))
     groups: dict[frozenset[str], list[_Line]] = {}
     for ln in lines:
         if ln.schematic and len(ln.coords) >= 2:
@@ -297,7 +301,7 @@ def _node_group(network: Network, node: str, gauge_terminals: set[str]) -> str:
     kind = network.node(node).get("kind", "")
     if node in gauge_terminals:
         return "gauge_terminal"
-    if kind in ("port", "border_crossing"):
+    if kind in ("port", "border_crossing", "airport"):
         return kind
     if kind == "railhead" or network.terminals_at(node):
         return "railhead"
@@ -513,6 +517,22 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
         fg.add_to(m)
         road_rows.append(_legend_row(_swatch_line(colour, weight), _esc(label)))
 
+    # sea legs (hand-drawn lanes) ----------------------------------------------------
+    sea_feats = []
+    for ln in lines:
+        if ln.mode != "sea":
+            continue
+        tip = (f"<b>{_esc(ln.attrs.get('name') or ln.section)}</b><br>{ln.attrs.get('distance_nm', 0):,.0f} nm"
+               f"<br><span style='color:#888'>{_esc(ln.section)} · lanes drawn by hand (assumption)</span>")
+        style = {"color": SEA_COLOUR, "weight": 1.6, "opacity": 0.8, "dashArray": "6 5"}
+        sea_feats.append(_feature(ln.coords, {"style": style, "tooltip": tip}))
+    sea_rows = []
+    if sea_feats:
+        fg = folium.FeatureGroup(name="Sea legs (RoRo)")
+        _geojson(sea_feats).add_to(fg)
+        fg.add_to(m)
+        sea_rows.append(_legend_row(_swatch_line(SEA_COLOUR, 2), "Sea leg (RoRo, schematic lanes)"))
+
     # rail by gauge ------------------------------------------------------------------
     rail_groups: dict[str, list[dict[str, Any]]] = {}
     for ln in lines:
@@ -593,7 +613,7 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
     labels = _place_labels(network, groups)
     node_layers: dict[str, folium.FeatureGroup] = {}
     node_rows = []
-    for group in ["place", "base", "railhead", "border_crossing", "port", "gauge_terminal"]:
+    for group in ["place", "base", "railhead", "border_crossing", "airport", "port", "gauge_terminal"]:
         nodes = [n for n, g in groups.items() if g == group]
         if not nodes:
             continue
@@ -629,6 +649,7 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
         "Bases, stations and towns",
         "Railheads and ramps",
         "Border crossings",
+        "Airports",
         "Ports",
         "Gauge-change terminals",
     ]:
@@ -659,6 +680,8 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
     legend.sections.append(_LegendSection("Rail (thick = double track)", rail_rows))
     legend.sections.append(_LegendSection("Rail Baltica", rb_rows))
     legend.sections.append(_LegendSection("Roads (MLC and weight limits: hover a road)", road_rows))
+    if sea_rows:
+        legend.sections.append(_LegendSection("Sea", sea_rows))
     legend.sections.append(_LegendSection("Places (click for details)", node_rows))
     if n_schematic:
         which = "All" if n_schematic == n_lines else f"{n_schematic} of {n_lines}"

@@ -98,7 +98,7 @@ def _directed_runs(
 ) -> dict[str, list[tuple[str, str, list[tuple[float, float]], list[float]]]]:
     """Per section id, its directed edges: (from, to, coords from→to, cumulative lengths)."""
     out: dict[str, list[tuple[str, str, list[tuple[float, float]], list[float]]]] = {}
-    for graph in (network.rail, network.road):
+    for graph in (network.rail, network.road, network.sea if network.sea is not None else network.road):
         for u, v, d in graph.edges(data=True):
             sec = d.get("section")
             if sec:

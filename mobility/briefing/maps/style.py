@@ -22,6 +22,7 @@ ROAD_STYLE = {  # highway: (colour, weight, label)
 NODE_STYLE = {  # group: (fill, stroke, radius, legend label)
     "gauge_terminal": ("#ffd400", "#111111", 9, "Gauge-change terminal (1435/1520)"),
     "port": ("#0b3d91", "#ffffff", 8, "Port (SPOD)"),
+    "airport": ("#7048e8", "#ffffff", 7, "Airport of debarkation"),
     "border_crossing": ("#ffffff", "#111111", 6, "Border crossing"),
     "railhead": ("#008c7a", "#ffffff", 6.5, "Railhead / loading ramps"),
     "base": ("#4f6f1f", "#ffffff", 6, "Military base"),
@@ -30,6 +31,7 @@ NODE_STYLE = {  # group: (fill, stroke, radius, legend label)
 NODE_LAYER = {
     "gauge_terminal": "Gauge-change terminals",
     "port": "Ports",
+    "airport": "Airports",
     "border_crossing": "Border crossings",
     "railhead": "Railheads and ramps",
     "base": "Bases, stations and towns",
@@ -41,6 +43,7 @@ KIND_LABEL = {
     "gauge_terminal": "gauge-change terminal",
     "railhead": "railhead",
     "port": "port",
+    "airport": "airport of debarkation",
     "border_crossing": "border crossing",
     "base": "military base",
     "town": "town",
@@ -53,6 +56,7 @@ METHOD_LABEL = {
 }
 FLOW_COLOUR = "#d6336c"
 BOTTLENECK_COLOUR = "#e03131"
+SEA_COLOUR = "#1c7ed6"
 MOVER_STYLE = {
     "rail": {"color": "#ffffff", "fillColor": "#111111", "weight": 2, "radius": 6.5},
     "road": {"color": "#111111", "fillColor": "#ff6b00", "weight": 2, "radius": 6.5},
