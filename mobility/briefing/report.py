@@ -359,7 +359,7 @@ def _factors(result: Any) -> str:
             f"<td><code>{esc(key)}</code></td>", _cell(f"{r['value']:g}", raw=r["value"]), _cell(r["unit"]),
             f"<td>{field_html(source, anchors=True)}</td>",
             f'<td><span class="tag tag-{esc(tag)}" title="{esc(TAG_WORDS.get(tag, tag))}">'
-            f"{esc(tag)}</span></td>", _cell(note)]) + "</tr>")
+            f"{esc(tag)}</span></td>", _cell(plain_words(note))]) + "</tr>")
     head = ["Factor", "Value", "Unit", "Source", "Tag", "Note"]
     legend = "; ".join(f"{k} = {v}" for k, v in TAG_WORDS.items() if k != "scenario")
     return (f'<p class=intro>Tags: {esc(legend)}. Rows shaded amber are estimates, background knowledge or '
