@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -199,8 +200,11 @@ def test_a_heavy_force_shares_the_parallel_line_once_the_sokolka_queue_outweighs
     assert detour > 0 and set(first) <= set(sok["mover"].astype(str))
 
 
-@pytest.mark.parametrize("name", ["baseline", "contested", "emergency-rules", "peacetime-rules",
-                                  "rail-baltica-2030"])
+SHIPPED = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml")
+                 if p.stem != "candidates")
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_no_shipped_scenario_beats_the_flow_bound(root, name):
     from mobility.analysis.bound import check_bound
     from mobility.scenario import load_scenario
