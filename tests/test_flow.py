@@ -216,7 +216,9 @@ def test_no_shipped_scenario_beats_the_flow_bound(root, name):
     # not vacuous: the bound is below the force total on the first tier day and the run comes close to it
     first = int(result.tiers["day"].iloc[0])
     assert bound["troops"][first] < result.scenario.total_troops()
-    assert closed.max() >= 0.8 * max(bound["troops"])
+    # the bound knows no closure or attack: where the run faces none, it comes within 80 % of it
+    if not result.scenario.disruptions and not result.scenario.threats:
+        assert closed.max() >= 0.8 * max(bound["troops"])
 
 
 def test_the_flow_bound_catches_a_run_that_breaks_a_ramp(baseline_run):
