@@ -112,10 +112,16 @@ _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
 
 
 def read_force_list(path: str | Path) -> list[dict[str, Any]]:
+    """Force lines from a CSV file; see :func:`force_list_rows`."""
+    return [row for _, row in force_list_rows(path)]
+
+
+def force_list_rows(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     """Force lines from a CSV file (header row of :data:`FORCE_LIST_COLUMNS`; lines starting ``#`` are notes).
 
     Each row is checked on its own, so a bad row is reported as
     ``file:line: field: what is wrong; the fix`` (lines counted in the file).
+    Returns ``(line number, force line)`` pairs.
 
     Raises
     ------
@@ -168,7 +174,7 @@ def read_force_list(path: str | Path) -> list[dict[str, Any]]:
             err = exc.errors(include_url=False)[0]
             field = ".".join(str(x) for x in err["loc"]) or "row"
             raise ScenarioError(f"{p}:{lineno}: {field}: {_message(err)}") from None
-        out.append(entry.model_dump(exclude_defaults=True))
+        out.append((lineno, entry.model_dump(exclude_defaults=True)))
     if not out:
         raise ScenarioError(f"{p}: no force lines under the header; add one row per force line")
     return out

@@ -397,13 +397,18 @@ def parse_scenario(data: Any, *, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{source}: the file must hold a YAML mapping (name:, forces:, ...); it holds "
                             f"{type(data).__name__}")
     check_size(data, source)
+    csv_lines: dict[int, str] = {}  # force line index -> "file:line" of a CSV force list
     if data.get("force_list") is not None:  # CSV force lines join the YAML ones, so a scenario travels whole
-        from mobility.forces import read_force_list
+        from mobility.forces import force_list_rows
 
         if not isinstance(data["force_list"], str):
             raise ScenarioError(f"{source}: force_list: give the path of a CSV file (relative to the scenario)")
         here = Path(source).parent if Path(source).is_file() else Path.cwd()
-        data = {**data, "forces": [*(data.get("forces") or []), *read_force_list(here / data["force_list"])]}
+        path = here / data["force_list"]
+        rows = force_list_rows(path)
+        yaml_lines = list(data.get("forces") or [])
+        csv_lines = {len(yaml_lines) + i: f"{path}:{n}" for i, (n, _) in enumerate(rows)}
+        data = {**data, "forces": [*yaml_lines, *(r for _, r in rows)]}
     if "threats" in data:  # threat files are read here, so a scenario travels as one mapping
         data = {**data, "threats": resolve_threats(data["threats"], source=source)}
     try:
@@ -417,8 +422,18 @@ def parse_scenario(data: Any, *, source: str = "<scenario>") -> Scenario:
         raise problems_error(source, [f"{error_location(e)}: {_message(e)}; {_fix(e)}" for e in errs]) from None
     problems = scenario_problems(sc)
     if problems:
-        raise problems_error(source, problems)
+        raise problems_error(source, [_in_csv(p, csv_lines) for p in problems])
     return sc
+
+
+def _in_csv(problem: str, csv_lines: dict[int, str]) -> str:
+    """``forces[i].field: ...`` of a force line read from CSV as ``file:line: field: ...``."""
+    import re
+
+    m = re.match(r"forces\[(\d+)\]\.?", problem)
+    if m is None or int(m.group(1)) not in csv_lines:
+        return problem
+    return f"{csv_lines[int(m.group(1))]}: {problem[m.end():]}"
 
 
 def check_size(data: Any, source: str) -> None:

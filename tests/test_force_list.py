@@ -59,7 +59,7 @@ def test_units_report_lateness_against_their_required_day(tmp_path, baseline_dic
     ("a,us_abct,1,warszawa_wsch,1,pabrade,,1,\n", r"forces\.csv:2: row has 9 cells but the header 10"),
     ("a,us_abct,1,warszawa_wsch,1,pabrade,,1,boat,\n", r"forces\.csv:2: mode: "),
     ("a,us_abct,1,warszawa_wsch,nan,pabrade,,1,,\n", r"forces\.csv:2: ready_day: "),
-    ("a,us_abct,1,atlantis,1,pabrade,,1,,\n", r"forces\[0\]\.origin: unknown node 'atlantis'"),
+    ("a,us_abct,1,atlantis,1,pabrade,,1,,\n", r"forces\.csv:2: origin: unknown node .atlantis."),
 ])
 def test_a_bad_row_names_its_file_line_and_field(tmp_path, baseline_dict, body, expected):
     with pytest.raises(ScenarioError, match=expected) as err:
