@@ -86,11 +86,13 @@ def test_single_track_is_one_track_for_both_directions(baseline_run):
     assert empties.sum() > 50 and (~empties).sum() > 50
     # no two trains (of either direction) on the section at once
     assert (w["enter"].to_numpy()[1:] >= w["leave"].to_numpy()[:-1] - 1e-9).all()
-    # TR0603's 10 trains a day is the ceiling for both directions together (no loop data here)
+    # TR0603 (R107): 10 trains a day each direction (no loop data here), so 20 on the track in all
+    for direction in (w[empties], w[~empties]):
+        s = direction["enter"].to_numpy()
+        assert (s[10:] - s[:-10] >= 24 - 1e-6).all()
     starts = w["enter"].to_numpy()
-    assert (starts[10:] - starts[:-10] >= 24 - 1e-6).all()
-    # and it binds: some day carried the full ten
-    assert (starts[10:] - starts[:-10] < 24 + 1e-6).any()
+    assert (starts[20:] - starts[:-20] >= 24 - 1e-6).all()
+    # (that the ten a day is reached when a heavy force saturates the line: validation/, TR0603 case)
 
 
 def test_empty_stock_returns_over_the_network_as_trains(baseline_run):
@@ -128,8 +130,9 @@ def test_passing_loops_split_a_single_track_into_blocks(baseline_dict, monkeypat
     blocks = loops.resources[loops.resources["resource"].astype(str).str.startswith(f"track:{sec}:block")]
     assert len(blocks) == 4
     # capacity is the running time between loops: more trains a day pass than without loops
-    def best_day(res) -> int:
-        s = _intervals(res.events, sec)["enter"].to_numpy()
+    def best_day(res) -> int:  # loaded trains (one direction) in the busiest 24 h
+        w = _intervals(res.events, sec)
+        s = w[~w.index.astype(str).str.contains("/empty/")]["enter"].to_numpy()
         return max(int(((s >= t) & (s < t + 24 - 1e-6)).sum()) for t in s)
     assert best_day(plain) <= 10 < best_day(loops)
 

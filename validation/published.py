@@ -59,8 +59,9 @@ def iron_sword_2014() -> Case:
 
 
 def tr0603_single_track() -> Case:
-    """TR0603's 10 trains a day on a single track without loop data (R107): trains a day over
-    Suwałki–Trakiszki, both directions together, while a heavy force saturates it."""
+    """TR0603's 10 trains a day each direction on a single track without loop data (R107): loaded
+    trains a day over Suwałki–Trakiszki (their empties run the other way) while a heavy force
+    saturates it."""
     d = _baseline()
     d.update(horizon_days=120, forces=[{"id": "h", "type": "mech_bde", "count": 6, "ready_day": 0,
                                         "origin": "bialystok", "destination": "rukla", "mode": "rail"}])
@@ -68,10 +69,11 @@ def tr0603_single_track() -> Case:
                       "locomotives_1520": 300}
     d["infrastructure"] = {"terminals": [{"node": "bialystok", "method": "ramp", "ramps": 8}]}
     ev = simulate(parse_scenario(d, source="<validation: TR0603>")).events
-    on = ev[(ev["event"] == "enter") & (ev["place"] == "rail:suwalki-trakiszki:1435")]["time"].sort_values()
+    loaded = ~ev["mover"].astype(str).str.contains("/empty/")
+    on = ev[(ev["event"] == "enter") & (ev["place"] == "rail:suwalki-trakiszki:1435") & loaded]["time"].sort_values()
     t = on.to_numpy()
     best = max(int(((t >= x) & (t < x + 24 - 1e-6)).sum()) for x in t)
-    return Case("TR0603 single track, trains a day both ways", "R107", "trains/day", 10.0, 0.0, float(best))
+    return Case("TR0603 single track, trains a day each direction", "R107", "trains/day", 10.0, 0.0, float(best))
 
 
 def ltg_ramps_2026() -> Case:

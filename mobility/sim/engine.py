@@ -77,7 +77,7 @@ class RailStep:
     """What a train needs to run one rail edge (computed once per edge)."""
 
     section: str
-    track: Server | None  # double track: the direction's headway slot
+    track: Server | None  # the direction's headway slot (double track; single track without loop data)
     crosses_border: bool
     headway_h: float
     run_h: float
@@ -258,9 +258,10 @@ class Model:
             headway, run = 24.0 / max(d["trains_per_day"], 1e-6), d["length"] / 1000.0 / speed
             if (d.get("tracks") or 1) >= 2:
                 step = RailStep(d["section"], self.track(u, v, k), self.crosses_border(u, v), headway, run)
-            else:
-                step = RailStep(d["section"], None, self.crosses_border(u, v), headway, run,
-                                blocks=self.blocks(u, v, k))
+            else:  # single track; with no loop data, TR0603's trains a day per direction as well (R107)
+                blocks = self.blocks(u, v, k)
+                slot = self.track(u, v, k) if len(blocks) == 1 else None
+                step = RailStep(d["section"], slot, self.crosses_border(u, v), headway, run, blocks=blocks)
             self._rail_steps[(u, v, k)] = step
         return step
 

@@ -31,18 +31,26 @@ def run_section(model: Model, who: Who, step: RailStep) -> Generator[Any, Any, f
 
     Double track: the direction's headway slot, then the running time.
     Single track: the track is one for both directions, held from passing loop
-    to passing loop for the running time between them (and, with no loop data,
-    for at least TR0603's headway: its trains a day are then the ceiling for both
-    directions together); a train waits for the next block in a loop, holding nothing.
+    to passing loop for the running time between them; a train waits for the next
+    block in a loop, holding nothing. With no loop data, TR0603's rule of thumb
+    (R107: 10 trains a day each direction) is kept as it is stated: a headway slot
+    per direction, and the one track held for at least half that headway, so both
+    directions together never pass more than twice the figure and opposing trains
+    never meet on the section; a long running time lowers both.
     """
     env, log = model.env, model.log
     run = step.run_h + model.section_delay(who)
     if step.blocks:
         n = len(step.blocks)
+        slot = None
+        if step.track is not None:  # no loop data: the direction's TR0603 slot first
+            slot = yield from step.track.acquire(who)
         for i, block in enumerate(step.blocks):
-            yield from block.occupy(who, max(run / n, step.headway_h if n == 1 else 0.0))
+            yield from block.occupy(who, max(run / n, step.headway_h / 2 if n == 1 else 0.0))
             if i == 0:
                 log.add(env.now, who, "enter", step.section, "", 0)
+                if slot is not None:  # the headway counts from entering the section
+                    step.track.release_after(who, slot, step.headway_h)
             yield env.timeout(run / n)
     else:
         yield from step.track.occupy(who, step.headway_h)
