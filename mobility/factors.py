@@ -106,7 +106,7 @@ _TABLE: tuple[Factor, ...] = (
     Factor("clearance_peacetime_days", 45, "days", "R27 (ECA SR 04/2025); R31", "S"),
     Factor("clearance_emergency_hours", 6, "h", "R30; R31 (draft regulation, emergency)", "S"),
     Factor("port_berth_vehicles_per_day", 300, "vehicles/day/berth", "R88; R89; R90", "E",
-           "Klaipėda >300 items in 1 day; Gdańsk 311 in 2 days; Gdynia ~700 in 2 days; DOMAIN §17.7: "
+           "Klaipėda >300 items in 1 day; Gdańsk 311 in 2 days; Gdynia ~700 in 2 days; with Riga and Paldiski (C67, C71): "
            "150-350 pieces per berth-day; a port's own rate in ports.csv wins; loading at the port of "
            "embarkation at the same rate (assumption)"),
     # --- airlift of personnel -------------------------------------------------
