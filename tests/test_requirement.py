@@ -129,7 +129,7 @@ def test_rand_2016_reports_brigade_equivalents_against_rands_requirement(root):
     from mobility.scenario import load_scenario
 
     sc = load_scenario(root / "scenarios" / "rand-2016.yaml")
-    assert sc.force_list == "rand-2016-forces.csv" and len(sc.forces) == 12
+    assert sc.force_list == "rand-2016-forces.csv" and len(sc.forces) == 13
     res = simulate(sc)
     s = res.summary()
     assert s["requirement"]["kind"] == "plan" and s["requirement"]["clock"] == "combat_ready"
@@ -139,7 +139,8 @@ def test_rand_2016_reports_brigade_equivalents_against_rands_requirement(root):
     assert (t[28]["brigades_required"], t[28]["heavy_required"]) == (16.0, 12.0)
     # in place at D+0: Panzerbrigade 45 (heavy), the Latvia brigade (light), the Estonia battlegroup (1/3 heavy)
     assert t[3]["heavy_closed"] == pytest.approx(4 / 3, abs=0.01) and t[3]["brigades_closed"] >= 2.33
-    # the onset force cannot be there by D+3 with what is ready before then, and the summary says so
-    assert t[3]["feasible"] is False and "by construction" in t[3]["note"]
+    # what is ready before D+3 (in place, the rotational and Polish brigades, the APS-2 draw) could meet the
+    # onset tier on paper, but it does not close and get ready to fight in the window
+    assert t[3]["feasible"] is True and t[3]["met_day"] > 3
     assert t[28]["feasible"] is True and t[28]["heavy_ready_by"] >= 12
     assert res.closure.loc[0, "closed"] == 4_800 + 3_500 + 1_100
