@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -27,7 +26,7 @@ import networkx as nx
 from shapely.geometry import LineString
 
 from mobility.errors import NetworkError
-from mobility.network.geometry import SectionGeometry, parse_geometry, section_geometry
+from mobility.network.geometry import SectionGeometry, haversine_m, parse_geometry, section_geometry
 from mobility.network.model import CRS, Network, Terminal
 
 ROAD_CLASS_TO_HIGHWAY = {
@@ -61,15 +60,6 @@ def network_meta(name: str) -> dict[str, Any]:
             "or load an OpenStreetMap extract with --osm FILE"
         )
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres."""
-    r = 6_371_008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 def line_length_m(line: LineString) -> float:

@@ -89,7 +89,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from mobility.errors import NetworkError
-from mobility.network.builtin import haversine_m
+from mobility.network.geometry import haversine_m
 from mobility.network.model import CRS, Network
 
 __all__ = [

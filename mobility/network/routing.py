@@ -34,8 +34,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from mobility.errors import NoRouteError
 from mobility.factors import Factors
-from mobility.network.builtin import haversine_m
 from mobility.network.edits import with_capacity_defaults
+from mobility.network.geometry import haversine_m
 from mobility.network.model import MILITARY_GAUGE_CHANGE_METHODS, Network, edge_gauges
 
 GAUGES = (1435, 1520)
