@@ -14,17 +14,32 @@ Modules
 Everything here reads the one event log (``docs/event-log.md``); nothing here runs the model.
 """
 
-from mobility.briefing.compose import compose_map, result_map, run_map
-from mobility.briefing.maps import network_map, save_map
-from mobility.briefing.runs import RunData, load_run, scenario_yaml
+from __future__ import annotations
 
-__all__ = [
-    "RunData",
-    "compose_map",
-    "load_run",
-    "network_map",
-    "result_map",
-    "run_map",
-    "save_map",
-    "scenario_yaml",
-]
+import importlib
+from typing import Any
+
+#: public name -> the module that defines it; loaded on first use, so that importing a
+#: submodule (e.g. ``mobility.briefing.cli`` at every start of ``mobility``) stays light
+_LAZY = {
+    "RunData": "mobility.briefing.runs",
+    "compose_map": "mobility.briefing.compose",
+    "load_run": "mobility.briefing.runs",
+    "network_map": "mobility.briefing.maps",
+    "result_map": "mobility.briefing.compose",
+    "run_map": "mobility.briefing.compose",
+    "save_map": "mobility.briefing.maps",
+    "scenario_yaml": "mobility.briefing.runs",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mobility.briefing' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

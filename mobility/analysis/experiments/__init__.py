@@ -36,39 +36,49 @@ True
 
 from __future__ import annotations
 
-from mobility.analysis.experiments.candidates import (
-    OVERLAY_KEYS,
-    SPECIAL_UNCERTAINTIES,
-    Candidate,
-    CandidateSet,
-    apply_candidates,
-    check_uncertainties,
-    conflicts,
-    load_candidates,
-    load_uncertainties,
-    merge_overlay,
-    parse_candidates,
-    parse_uncertainties,
-    scenario_dict,
-    validate_candidates,
-    with_uncertainties,
-)
-from mobility.analysis.experiments.comparison import Comparison, compare
-from mobility.analysis.experiments.designs import BASELINE, arm_name, design_arms, replication_seeds
-from mobility.analysis.experiments.evaluation import RunOutput, RunSpec, execute, run_one
-from mobility.analysis.experiments.replications import (
-    Replications,
-    replicate,
-    summarise_replications,
-)
-from mobility.analysis.experiments.statistics import paired_ci, shapley_values, summarise_arms
-from mobility.analysis.experiments.text import (
-    display_name,
-    format_bands,
-    format_contributions,
-    format_ranking,
-    format_tier_probabilities,
-)
+import importlib
+from typing import Any
+
+#: public name -> the module that defines it; loaded on first use, so that the CLI can register
+#: its commands (``commands``) without importing pandas, Dask or the model
+_LAZY = {
+    "BASELINE": "mobility.analysis.experiments.designs",
+    "Candidate": "mobility.analysis.experiments.candidates",
+    "CandidateSet": "mobility.analysis.experiments.candidates",
+    "Comparison": "mobility.analysis.experiments.comparison",
+    "OVERLAY_KEYS": "mobility.analysis.experiments.candidates",
+    "Replications": "mobility.analysis.experiments.replications",
+    "RunOutput": "mobility.analysis.experiments.evaluation",
+    "RunSpec": "mobility.analysis.experiments.evaluation",
+    "SPECIAL_UNCERTAINTIES": "mobility.analysis.experiments.candidates",
+    "apply_candidates": "mobility.analysis.experiments.candidates",
+    "arm_name": "mobility.analysis.experiments.designs",
+    "check_uncertainties": "mobility.analysis.experiments.candidates",
+    "compare": "mobility.analysis.experiments.comparison",
+    "conflicts": "mobility.analysis.experiments.candidates",
+    "design_arms": "mobility.analysis.experiments.designs",
+    "display_name": "mobility.analysis.experiments.text",
+    "execute": "mobility.analysis.experiments.evaluation",
+    "format_bands": "mobility.analysis.experiments.text",
+    "format_contributions": "mobility.analysis.experiments.text",
+    "format_ranking": "mobility.analysis.experiments.text",
+    "format_tier_probabilities": "mobility.analysis.experiments.text",
+    "load_candidates": "mobility.analysis.experiments.candidates",
+    "load_uncertainties": "mobility.analysis.experiments.candidates",
+    "merge_overlay": "mobility.analysis.experiments.candidates",
+    "paired_ci": "mobility.analysis.experiments.statistics",
+    "parse_candidates": "mobility.analysis.experiments.candidates",
+    "parse_uncertainties": "mobility.analysis.experiments.candidates",
+    "replicate": "mobility.analysis.experiments.replications",
+    "replication_seeds": "mobility.analysis.experiments.designs",
+    "run_one": "mobility.analysis.experiments.evaluation",
+    "scenario_dict": "mobility.analysis.experiments.candidates",
+    "shapley_values": "mobility.analysis.experiments.statistics",
+    "summarise_arms": "mobility.analysis.experiments.statistics",
+    "summarise_replications": "mobility.analysis.experiments.replications",
+    "validate_candidates": "mobility.analysis.experiments.candidates",
+    "with_uncertainties": "mobility.analysis.experiments.candidates",
+}
 
 
 def add_commands(sub: object) -> None:
@@ -125,3 +135,13 @@ __all__ = [
     "validate_candidates",
     "with_uncertainties",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mobility.analysis.experiments' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -9,31 +9,28 @@ import argparse
 import contextlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from mobility.analysis.experiments.candidates import (
-    load_uncertainties,
-    threat_line,
-    with_threats,
-    with_uncertainties,
-)
-from mobility.analysis.experiments.comparison import compare
-from mobility.analysis.experiments.designs import BASELINE
-from mobility.analysis.experiments.replications import replicate
-from mobility.analysis.experiments.text import (
-    format_bands,
-    format_contributions,
-    format_ranking,
-    format_tier_probabilities,
-)
 from mobility.output_folder import atomic_dir, check_target, default_out
-from mobility.scenario import Scenario, load_scenario, seed_arg
+
+if TYPE_CHECKING:
+    from mobility.scenario import Scenario
+
+# Every start of `mobility` builds these parsers: the commands import what they run on (pandas,
+# the model, Dask) when they run, so `mobility --help` stays light.
 
 
 def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path) -> int:
     """``mobility run SCENARIO --replications N``: bands, P(met) per tier, files written atomically."""
+    from mobility.analysis.experiments.candidates import (
+        load_uncertainties,
+        threat_line,
+        with_threats,
+        with_uncertainties,
+    )
+    from mobility.analysis.experiments.replications import replicate
+    from mobility.analysis.experiments.text import format_bands, format_tier_probabilities
+
     n = int(args.replications)
     if getattr(args, "uncertainties", None):
         scenario = with_uncertainties(scenario, load_uncertainties(args.uncertainties))
@@ -74,6 +71,14 @@ def run_replications_cli(scenario: Scenario, args: argparse.Namespace, out: Path
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``mobility compare SCENARIO --candidates FILE ...``."""
+    import pandas as pd
+
+    from mobility.analysis.experiments.candidates import threat_line, with_threats
+    from mobility.analysis.experiments.comparison import compare
+    from mobility.analysis.experiments.designs import BASELINE
+    from mobility.analysis.experiments.text import format_contributions, format_ranking
+    from mobility.scenario import load_scenario
+
     sc = with_threats(load_scenario(args.scenario), args.threat or ())
     out = Path(args.out) if args.out else default_out(sc.name, args.scenario, suffix="-compare")
     check_target(out)  # refuse a folder that is not an earlier run before any work
@@ -106,6 +111,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_explore(args: argparse.Namespace) -> int:
     """``mobility explore SCENARIO --design lhs -n 32 [--vary KEY=LOW:HIGH ...]``."""
+    from mobility.analysis.experiments.candidates import threat_line, with_threats
     from mobility.analysis.experiments.exploration import (
         explore,
         format_points,
@@ -113,6 +119,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
         parameters_of,
         parse_ranges,
     )
+    from mobility.scenario import load_scenario
 
     sc = with_threats(load_scenario(args.scenario), args.threat or ())
     out = Path(args.out) if args.out else default_out(sc.name, args.scenario, suffix=f"-explore-{args.design}")
@@ -139,6 +146,13 @@ def cmd_explore(args: argparse.Namespace) -> int:
         print(format_sobol(exp))
     print(f"wrote {out}/")
     return 0
+
+
+def _seed(text: str) -> int:
+    """``--seed``, checked as the scenario's seed is (imported when an argument is parsed)."""
+    from mobility.scenario import seed_arg
+
+    return seed_arg(text)
 
 
 def _write_page(folder: Path, **kwargs: Any) -> None:
@@ -183,7 +197,7 @@ def add_commands(sub: Any) -> None:
     where.add_argument("--workers", type=int, default=None, help="local Dask worker processes (default 2)")
     where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     p.add_argument("--out", help="output folder (default runs/<scenario name>-compare)")
-    p.add_argument("--seed", type=seed_arg, default=None, help="root seed of the replications (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, default=None, help="root seed of the replications (default: the scenario's)")
     p.add_argument("--ready-by", type=int, default=None, help="leave out candidates not ready by this year")
     p.add_argument("--no-extremes", action="store_true",
                    help="do not add the all-in and leave-one-out arms beyond --max-combination")
