@@ -51,21 +51,15 @@ from pyproj import Transformer
 from shapely.geometry import LineString
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # the repository's mobility package
+from mobility.network.geometry import haversine_m  # noqa: E402  (the loader's formula and radius)
+
 RAIL_LV = Path("rail-lv") / "rail_lv_osm2023.geojson"
 SOURCE = "osm:rail-lv (OSM ways, Geofabrik ~2023, ODbL)"
 BORDER_NODES = {"meitene", "renge", "turmantas", "valga"}
 RATIO_LO, RATIO_HI = 1.0, 1.6  # along-track / straight line
 PUBLISHED_TOL = 0.10  # along-track vs published length_km
 MAX_SNAP_M = 2000.0  # a node farther than this from the track is not snapped
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres (same formula and radius as the loader)."""
-    r = 6_371_008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 def coords_length_m(coords: list[tuple[float, float]]) -> float:
