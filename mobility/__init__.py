@@ -13,8 +13,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import Any
-
+from mobility._lazy import lazy_attributes  # noqa: E402
 from mobility.errors import MobilityError, NetworkError, NoRouteError, ScenarioError  # noqa: E402
 
 _LAZY = {"Network": "mobility.network", "from_osm": "mobility.network", "load_network": "mobility.network",
@@ -23,13 +22,8 @@ _LAZY = {"Network": "mobility.network", "from_osm": "mobility.network", "load_ne
          "simulate": "mobility.simulation", "compare": "mobility.analysis.experiments"}
 
 
-def __getattr__(name: str) -> Any:
-    """Load the heavier parts of the API on first use, so ``import mobility`` (and start-up) stays light."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mobility' has no attribute {name!r}")
+# the heavier parts of the API load on first use, so ``import mobility`` (and start-up) stays light
+__getattr__, __dir__ = lazy_attributes("mobility", _LAZY)
 
 
 __all__ = [

@@ -16,8 +16,7 @@ Everything here reads the one event log (``docs/event-log.md``); nothing here ru
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mobility._lazy import lazy_attributes
 
 #: public name -> the module that defines it; loaded on first use, so that importing a
 #: submodule (e.g. ``mobility.briefing.cli`` at every start of ``mobility``) stays light
@@ -35,11 +34,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mobility.briefing' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_attributes("mobility.briefing", _LAZY)

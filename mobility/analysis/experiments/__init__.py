@@ -36,8 +36,7 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mobility._lazy import lazy_attributes
 
 #: public name -> the module that defines it; loaded on first use, so that the CLI can register
 #: its commands (``commands``) without importing pandas, Dask or the model
@@ -137,11 +136,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mobility.analysis.experiments' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_attributes("mobility.analysis.experiments", _LAZY)
