@@ -36,3 +36,29 @@ class EventLog:
         df["troops"] = df["troops"].astype("int32")
         df["vehicles"] = df["vehicles"].astype("int32")
         return df
+
+
+def event_log_digest(events: pd.DataFrame) -> str:
+    """SHA-256 of a canonical serialisation of an event log (the frame of :meth:`EventLog.frame`).
+
+    The serialisation depends only on the log's content, not on how the frame stores it: each
+    column in order, its name, then its values (numbers as little-endian float64 or int64, text as
+    UTF-8 joined by a unit separator). Two runs give the same digest exactly when their logs hold
+    the same rows in the same order with the same columns.
+    """
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha256()
+    h.update(f"rows={len(events)}\n".encode())
+    for name in events.columns:
+        col = events[name]
+        h.update(f"\x1ecolumn={name}\n".encode())
+        if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object:
+            h.update("\x1f".join(map(str, col.tolist())).encode("utf-8"))
+        elif pd.api.types.is_float_dtype(col.dtype):
+            h.update(np.ascontiguousarray(col.to_numpy(), dtype="<f8").tobytes())
+        else:
+            h.update(np.ascontiguousarray(col.to_numpy(), dtype="<i8").tobytes())
+    return h.hexdigest()
