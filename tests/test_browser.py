@@ -330,3 +330,38 @@ def test_a_closed_section_is_drawn_closed_during_its_window(loaded, run_map_file
         assert errors == []
     finally:
         page.close()
+
+
+LABEL_BOXES = """() => Array.from(document.querySelectorAll('.leaflet-mob-labels-pane .mob-label'))
+  .filter(e => getComputedStyle(e).display !== 'none')
+  .map(e => { const b = e.getBoundingClientRect();
+              return [e.textContent, b.left, b.top, b.right, b.bottom, e.classList.contains('mob-town')]; })"""
+
+
+def _overlapping(boxes: list) -> list[tuple[str, str]]:
+    return [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+
+
+@pytest.mark.parametrize("size", VIEWPORTS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_labels_do_not_overlap_at_the_opening_zoom(loaded, run_map_file, size):
+    """No two name labels share a pixel at the opening zoom; the gauge-change terminals are all named."""
+    path, _ = run_map_file
+    page, errors = _open(loaded, path, size)
+    try:
+        boxes = page.evaluate(LABEL_BOXES)
+        network = [b for b in boxes if not b[5]]
+        assert len(network) >= 30  # labels are thinned, not dropped
+        assert _overlapping(network) == []
+        assert _overlapping(boxes) == []  # town names of the basemap stay clear of them too
+        names = {b[0] for b in network}
+        assert {"Mockava", "Šeštokai", "Kaunas Intermodal Terminal"} <= names
+        # zoomed in, more names show, still without overlap
+        page.evaluate("window.mobMap.setZoom(window.mobMap.getZoom() + 1, {animate: false})")
+        page.wait_for_timeout(100)
+        closer = page.evaluate(LABEL_BOXES)
+        assert len([b for b in closer if not b[5]]) >= len(network)
+        assert _overlapping(closer) == []
+        assert errors == []
+    finally:
+        page.close()

@@ -87,19 +87,87 @@ CSS = """
 """
 
 
-# Labels carry the zoom from which they show (class mob-minz-<zoom x 100>).
+# Name labels are placed in the browser, at every zoom, most important first (class mob-rank-<n>,
+# lower first): each takes the first of eight positions around its marker that overlaps no label
+# already placed and no marker; one that finds none is hidden. A label with class mob-minz-<zoom
+# x 100> is hidden below that zoom. Town names of the basemap (mob-town) come after the network's.
 LABEL_JS = """(function () {
   var map = __MAP__;
   map.getContainer().classList.add('mob-map');
-  function update() {
-    var z = map.getZoom();
-    map.getContainer().querySelectorAll('.mob-label').forEach(function (el) {
-      var m = /mob-minz-(\\d+)/.exec(el.className);
-      el.style.display = (m && parseInt(m[1], 10) / 100 > z + 1e-6) ? 'none' : '';
+  var GAP = 2, PAD = 1, CSS_MARGIN = 6;  // leaflet-tooltip-{left,right,top,bottom} move 6 px off the anchor
+  var ORDER = ['right', 'left', 'top', 'bottom', 'right-up', 'right-down', 'left-up', 'left-down'];
+  function rankOf(cls) { var m = /mob-rank-(\\d+)/.exec(cls); return m ? parseInt(m[1], 10) : 1e6; }
+  function minzOf(cls) { var m = /mob-minz-(\\d+)/.exec(cls); return m ? parseInt(m[1], 10) / 100 : 0; }
+  function box(p, r, w, h, side) {  // the label's box, r px from the anchor
+    var x, y, d = r + GAP + CSS_MARGIN, dir = side.split('-')[0];
+    if (dir === 'right') { x = p.x + d; } else if (dir === 'left') { x = p.x - d - w; } else { x = p.x - w / 2; }
+    if (side === 'top') { y = p.y - d - h; }
+    else if (side === 'bottom') { y = p.y + d; }
+    else if (/-up$/.test(side)) { y = p.y - h - r / 2; }
+    else if (/-down$/.test(side)) { y = p.y + r / 2; }
+    else { y = p.y - h / 2; }
+    return [x - PAD, y - PAD, x + w + PAD, y + h + PAD];
+  }
+  function hit(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+  function options(side, r, h) {  // Leaflet's direction and offset that put the label where box() says
+    var d = r + GAP, dir = side.split('-')[0];
+    var off = {right: [d, 0], left: [-d, 0], top: [0, -d], bottom: [0, d]}[dir];
+    if (/-up$/.test(side)) { off[1] = -h / 2 - r / 2; } else if (/-down$/.test(side)) { off[1] = h / 2 + r / 2; }
+    return {dir: dir, off: off};
+  }
+  function place() {
+    var z = map.getZoom(), labels = [], markers = [];
+    map.eachLayer(function (l) {
+      var t = l.getTooltip && l.getTooltip();
+      if (t && t.options.permanent && / mob-label/.test(' ' + t.options.className) && t._container) {
+        labels.push({layer: l, tip: t, el: t._container, rank: rankOf(t.options.className),
+                     minz: minzOf(t.options.className)});
+      }
+      if (l instanceof L.CircleMarker && (l.options.pane === 'mob-nodes' || l.options.pane === 'mob-basemap')) {
+        markers.push({layer: l, p: map.latLngToContainerPoint(l.getLatLng()), r: l.getRadius() + 1});
+      }
+    });
+    labels.sort(function (a, b) { return a.rank - b.rank || a.el.textContent.localeCompare(b.el.textContent); });
+    var placed = [];
+    labels.forEach(function (lab) {
+      var el = lab.el;
+      if (lab.minz > z + 1e-6) { el.style.display = 'none'; return; }
+      el.style.display = '';
+      if (!el._mobSize) { el._mobSize = [el.offsetWidth, el.offsetHeight]; }
+      var w = el._mobSize[0], h = el._mobSize[1], ll = lab.layer.getLatLng(), p = map.latLngToContainerPoint(ll);
+      var r = lab.layer.getRadius ? lab.layer.getRadius() + 1 : 0;
+      var keep = / mob-keep/.test(' ' + lab.tip.options.className), chosen = null, best = null;
+      // the eight spots next to the marker, then (labels that must show) farther out; a label never
+      // covers another; only one that must show may, as a last resort, cover a marker
+      var rings = keep ? [0, 8] : [0];
+      for (var k = 0; k < rings.length && !chosen; k++) {
+        for (var i = 0; i < ORDER.length && !chosen; i++) {
+          var b = box(p, r + rings[k], w, h, ORDER[i]);
+          if (placed.some(function (q) { return hit(b, q); })) { continue; }
+          var covered = 0;  // a network marker weighs more than a town's dot
+          markers.forEach(function (m) {
+            if (m.layer !== lab.layer && hit(b, [m.p.x - m.r, m.p.y - m.r, m.p.x + m.r, m.p.y + m.r])) {
+              covered += m.r > 5 ? 5 : 1;
+            }
+          });
+          if (!covered) { chosen = [ORDER[i], r + rings[k], b]; }
+          else if (keep && (!best || covered < best[3])) { best = [ORDER[i], r + rings[k], b, covered]; }
+        }
+      }
+      chosen = chosen || best;
+      if (!chosen) { el.style.display = 'none'; el.dataset.mobPlaced = ''; return; }
+      var chosenBox = chosen[2];
+      placed.push(chosenBox);
+      var o = options(chosen[0], chosen[1], h);
+      lab.tip.options.direction = o.dir;
+      lab.tip.options.offset = o.off;
+      lab.tip.update();
+      el.dataset.mobPlaced = chosen[0];
     });
   }
-  map.on('zoomend overlayadd', update);
-  setTimeout(update, 0);
+  map.on('zoomend overlayadd overlayremove', place);
+  window.mobPlaceLabels = place;
+  setTimeout(place, 0);
 })();"""
 
 

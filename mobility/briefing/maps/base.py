@@ -176,10 +176,11 @@ _ON_EACH_FEATURE = folium.JsCode(
     """function (feature, layer) {
         var p = feature.properties || {};
         if (p.pane) { layer.options.pane = p.pane; }
-        if (p.label) {
-            var off = {right: [7, 0], left: [-7, 0], top: [0, -7], bottom: [0, 7]}[p.label_dir || 'right'];
-            layer.bindTooltip(p.label, {permanent: true, direction: p.label_dir || 'right', offset: off, pane: 'mob-labels',
-                                        className: 'mob-label mob-minz-' + (p.label_minz || 0)});
+        if (p.label) {  // placed (side, or hidden) by the label script at every zoom
+            layer.bindTooltip(p.label, {permanent: true, direction: 'right', offset: [7, 0], pane: 'mob-labels',
+                                        className: 'mob-label mob-rank-' + (p.label_rank || 0) +
+                                                   (p.label_class ? ' ' + p.label_class : '') +
+                                                   (p.label_minz ? ' mob-minz-' + p.label_minz : '')});
         } else if (p.tooltip) {
             layer.bindTooltip(p.tooltip, {sticky: true});
         }
@@ -234,13 +235,12 @@ def _country_labels(bounds: list[list[float]]) -> list[tuple[str, float, float]]
     out = []
     for feat in _basemap()["features"]:
         geom = shape(feat["geometry"])
-        parts = list(getattr(geom, "geoms", [geom]))
-        for part in parts:
-            inside = part.intersection(view)
-            if inside.is_empty or inside.area < 0.8:
-                continue
-            pt = inside.representative_point()
-            out.append((str(feat["properties"].get("name", "")).upper(), pt.y, pt.x))
+        parts = [p.intersection(view) for p in getattr(geom, "geoms", [geom])]
+        parts = [p for p in parts if not p.is_empty and p.area >= 0.8]
+        if not parts:
+            continue
+        pt = max(parts, key=lambda p: p.area).representative_point()  # one name per country
+        out.append((str(feat["properties"].get("name", "")).upper(), pt.y, pt.x))
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -359,7 +358,6 @@ def _node_popup(network: Network, node: str, group: str) -> tuple[str, str]:
     return tooltip, '<div class="mob-popup">' + "".join(f"<div>{b}</div>" for b in body) + "</div>"
 
 
-LABEL_ZOOMS = (5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 9.0, 10.0)
 LABEL_PRIORITY = {
     "gauge_terminal": 0,
     "port": 2,
@@ -370,38 +368,16 @@ LABEL_PRIORITY = {
 }
 
 
-def _mercator_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
-    size = 256.0 * 2.0**zoom
-    lat = max(min(lat, 85.0), -85.0)
-    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2
-    return size * (lon + 180.0) / 360.0, size * y
+def _place_labels(network: Network, groups: dict[str, str]) -> dict[str, tuple[str, int, bool]]:
+    """Name labels: text, rank (0 = placed first) and whether it must show, most important first.
 
-
-def _label_box(x: float, y: float, text: str, direction: str) -> tuple[float, float, float, float]:
-    w, h, gap = 6.6 * len(text) + 6, 15.0, 13.0
-    if direction == "right":
-        return (x + gap, y - h / 2, x + gap + w, y + h / 2)
-    if direction == "left":
-        return (x - gap - w, y - h / 2, x - gap, y + h / 2)
-    if direction == "top":
-        return (x - w / 2, y - gap - h, x + w / 2, y - gap)
-    return (x - w / 2, y + gap, x + w / 2, y + gap + h)
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _place_labels(network: Network, groups: dict[str, str]) -> dict[str, tuple[str, str, float]]:
-    """Name labels: text, side and the zoom from which each shows.
-
-    Gauge-change terminals are always labelled, on the side that hits the
-    fewest markers and labels over all zooms. The others go greedily, most
-    important first (hubs, then ports and border crossings, railheads, bases,
-    the rest): each takes the lowest zoom (and a side) at which, at that zoom
-    and every closer one, it overlaps no label already shown and no other
-    node's marker (hubs may run under lesser markers in the
-    overview, below zoom 7). The map hides each label below its zoom.
+    Gauge-change terminals first, then hubs (eight or more lines), ports and border
+    crossings, railheads and bases, the rest; within a class the better connected
+    node first. The map places the labels in this order at every zoom (the first
+    free spot of eight around the marker, clear of labels already placed and of
+    every marker) and hides those that find none, so fewer show when zoomed out;
+    gauge-change terminals must show (they look a little farther out, and at worst
+    cover a marker, never another label).
     """
 
     def degree(n: str) -> int:
@@ -415,59 +391,10 @@ def _place_labels(network: Network, groups: dict[str, str]) -> dict[str, tuple[s
             pr = min(pr, 1)
         return (pr, -degree(n), n)
 
-    nodes = sorted(groups, key=rank)
-    ranks = {n: rank(n)[0] for n in nodes}
-    px = {
-        (n, z): _mercator_px(network.node(n)["x"], network.node(n)["y"], z)
-        for n in nodes
-        for z in LABEL_ZOOMS
+    return {
+        node: (_short_name(str(network.node(node).get("name") or node)), i, rank(node)[0] == 0)
+        for i, node in enumerate(sorted(groups, key=rank))
     }
-    placed: list[tuple[str, str, float, str]] = []  # node, side, minz, text
-    sides = ("right", "left", "top", "bottom")
-
-    def hits(node: str, text: str, side: str, zz: float, lenient: bool) -> int:
-        x, y = px[node, zz]
-        box = _label_box(x, y, text, side)
-        count = 0
-        for other in nodes:
-            if other == node or (lenient and zz < 7.0 and ranks[other] > ranks[node]):
-                continue
-            ox, oy = px[other, zz]
-            r = NODE_STYLE[groups[other]][2] + 1
-            count += (1 if groups[other] == "place" else 4) * _overlap(
-                box, (ox - r, oy - r, ox + r, oy + r)
-            )
-        for pnode, pside, pminz, ptext in placed:
-            if pminz <= zz:
-                qx, qy = px[pnode, zz]
-                count += 3 * _overlap(box, _label_box(qx, qy, ptext, pside))
-        return count
-
-    out: dict[str, tuple[str, str, float]] = {}
-    for node in nodes:
-        text = _short_name(str(network.node(node).get("name") or node))
-        if ranks[node] == 0:
-            side = min(
-                sides, key=lambda sd: sum(hits(node, text, sd, zz, False) for zz in LABEL_ZOOMS)
-            )
-            choice = (side, LABEL_ZOOMS[0])
-        else:
-            choice = next(
-                (
-                    (side, z)
-                    for i, z in enumerate(LABEL_ZOOMS)
-                    for side in sides
-                    if all(
-                        hits(node, text, side, zz, ranks[node] <= 1) == 0 for zz in LABEL_ZOOMS[i:]
-                    )
-                ),
-                ("right", LABEL_ZOOMS[-1]),
-            )
-        placed.append((node, choice[0], choice[1], text))
-        out[node] = (text, choice[0], choice[1])
-    return out
-
-
 
 
 def network_map(network: Network, *, title: str = "", tiles: bool = False) -> folium.Map:
@@ -636,8 +563,8 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
                 "popup": pop,
             }
             if node in labels:
-                text, direction, minz = labels[node]
-                props.update(label=_esc(text), label_dir=direction, label_minz=round(minz * 100))
+                text, order, keep = labels[node]
+                props.update(label=_esc(text), label_rank=order, label_class="mob-keep" if keep else "")
             feats.append(_feature([d["x"], d["y"]], props, "Point"))
         layer_name = NODE_LAYER[group]
         fg = node_layers.get(layer_name)
