@@ -13,17 +13,48 @@ from typing import Any
 from mobility.errors import MobilityError
 
 
+MAPS_DIR = Path("maps")
+"""Where ``mobility map`` writes by default: ``maps/<run folder name>.html`` (see maps/README.md)."""
+
+
+def default_map_path(run_dir: str | Path) -> Path:
+    """``maps/<name of the run folder>.html``, the name made safe for any file system."""
+    from mobility.output_folder import slug
+
+    return MAPS_DIR / f"{slug(Path(run_dir).resolve().name) or 'run'}.html"
+
+
+def check_map_target(out: Path, flag: str) -> None:
+    """:class:`MobilityError` unless ``out`` may be (re)written: absent, or a map mobility wrote."""
+    from mobility.briefing.maps.base import is_map_file
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise MobilityError(f"{flag} {out}: the map is one HTML page; use a .html file name")
+    if out.is_dir():
+        raise MobilityError(f"{flag} {out}: is a folder; give a file name ending in .html")
+    if out.exists() and not is_map_file(out):
+        raise MobilityError(f"{flag} {out}: the file exists and is not a map mobility wrote, so it is left "
+                            "alone; choose another name with --out, or move the file")
+
+
 def cmd_map(args: argparse.Namespace) -> int:
-    """Rebuild ``map.html`` (or ``--out FILE``) from a run folder, atomically."""
+    """Rebuild a run's map from its folder into ``maps/<run>.html`` (or ``--out FILE``), atomically.
+
+    An existing file is replaced only when it is a map mobility wrote.
+    """
     from mobility.briefing.compose import run_map
     from mobility.briefing.maps import save_map
     from mobility.briefing.runs import load_run
 
-    out = Path(args.out) if args.out else Path(args.run_dir) / "map.html"
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise MobilityError(f"--out {out}: the map is one HTML page; use a .html file name")
+    out = Path(args.out) if args.out else default_map_path(args.run_dir)
+    flag = "--out" if args.out else "map"
+    check_map_target(out, flag)
     run = load_run(args.run_dir)
-    save_map(run_map(run, tiles=args.tiles), out)
+    check_map_target(out, flag)  # something may have appeared while the run was read
+    try:
+        save_map(run_map(run, tiles=args.tiles), out)
+    except OSError as exc:
+        raise MobilityError(f"{flag} {out}: cannot write there ({exc.strerror}); choose another file with --out") from None
     print(f"wrote {out}" + _shown(run, args.run_dir))
     return 0
 
@@ -62,9 +93,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Add ``map`` and ``export`` to the ``mobility`` command's subparsers."""
-    m = subparsers.add_parser("map", help="rebuild a run's map.html from its folder (no re-run)")
+    m = subparsers.add_parser("map", help="rebuild a run's briefing map from its folder into maps/ (no re-run)")
     m.add_argument("run_dir", metavar="RUN_DIR", help="folder written by `mobility run`")
-    m.add_argument("--out", metavar="FILE", help="map file to write (default RUN_DIR/map.html)")
+    m.add_argument("--out", metavar="FILE",
+                   help="map file to write (default maps/<RUN_DIR name>.html); an existing file is replaced "
+                        "only if it is a map mobility wrote")
     m.add_argument("--tiles", action="store_true",
                    help="add OpenStreetMap tiles (needs the internet; the default base map is offline)")
     m.set_defaults(func=cmd_map)

@@ -23,6 +23,9 @@ BASEMAP_BOUNDS = (
 )  # the shipped polygons' extent: (south, west), (north, east)
 
 
+MAP_GENERATOR = '<meta name="generator" content="mobility">'
+"""In the head of every map :func:`~mobility.briefing.maps.save_map` writes: a later map may replace such a file."""
+
 PANES = {  # name: (z-index, pointer events)
     "mob-basemap": (250, False),
     "mob-flows": (350, True),  # under the network lines: flows read as a highlight
@@ -208,6 +211,7 @@ def _assets_html() -> str:
         f"shadowUrl:{_js_json(_png_data_uri('leaflet-1.9.3-marker-shadow.png'))}}});"
     )
     parts = [
+        MAP_GENERATOR,
         '<link rel="icon" href="data:,">',
         f'<style data-vendored="leaflet 1.9.3">\n{_leaflet_css()}\n</style>',
         f'<script data-vendored="leaflet 1.9.3">\n{_asset_text("leaflet-1.9.3.min.js")}\n</script>',

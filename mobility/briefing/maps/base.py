@@ -15,6 +15,7 @@ from branca.element import Element
 from mobility.briefing.maps.assets import (
     BASEMAP_BOUNDS,
     LABEL_JS,
+    MAP_GENERATOR,
     PANES,
     _assets_html,
     _basemap,
@@ -316,6 +317,16 @@ def _file_mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def is_map_file(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` is a map this package wrote (its head carries :data:`MAP_GENERATOR`)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return MAP_GENERATOR in head
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
