@@ -9,12 +9,15 @@ machine (no in-process ``LocalCluster``), bound to the loopback address.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,7 +66,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                       stdin=subprocess.DEVNULL, cwd=logs))
 
     host, port = address.removeprefix("tcp://").split(":")
-    start("scheduler", "scheduler", "--host", host, "--port", port, "--no-dashboard")
+    # --no-dashboard alone still serves HTTP on :8787: an ephemeral loopback port instead
+    start("scheduler", "scheduler", "--host", host, "--port", port, "--no-dashboard",
+          "--dashboard-address", "127.0.0.1:0")
     for i in range(2):
         start(f"worker{i}", "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
               "--host", "127.0.0.1", "--name", f"w{i}")
@@ -137,3 +142,30 @@ def test_an_unreachable_scheduler_is_one_line_exit_2(tmp_path: Path, capsys: pyt
     assert code == 2
     assert len(err.splitlines()) == 1 and dead in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_local_cluster_serves_no_dashboard_and_leaves_port_8787_alone() -> None:
+    """Another cluster (or anything) holding port 8787 neither moves nor warns a local sweep; nothing listens
+    beyond the loopback address."""
+    import warnings
+
+    from mobility.analysis.experiments.evaluation import _client
+
+    with contextlib.ExitStack() as stack:
+        holder = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+        with contextlib.suppress(OSError):  # already held by something else: just as good
+            holder.bind(("0.0.0.0", 8787))
+            holder.listen()
+        caught = stack.enter_context(warnings.catch_warnings(record=True))
+        warnings.simplefilter("always")
+        client = stack.enter_context(_client(2, None))
+        scheduler = client.run_on_scheduler(lambda dask_scheduler: (dask_scheduler.http_server.address,
+                                                                     dask_scheduler.http_server.port))
+        try:  # the dashboard's page is not served
+            status = urllib.request.urlopen(f"http://127.0.0.1:{scheduler[1]}/status", timeout=10).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        workers = client.run(lambda dask_worker: (dask_worker.http_server.address, dask_worker.http_server.port))
+    assert [str(w.message) for w in caught if "8787" in str(w.message)] == []
+    assert scheduler[0] == "127.0.0.1" and scheduler[1] != 8787 and status == 404
+    assert len(workers) == 2 and all(h == "127.0.0.1" and p != 8787 for h, p in workers.values())

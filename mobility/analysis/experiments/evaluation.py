@@ -138,6 +138,17 @@ def _progress_lines(total: int, label: str, *, every_s: float = 60.0) -> Callabl
     return tick
 
 
+# Runs are pure-Python and hold the GIL: the workers' statistical profiler and GIL monitor only slow
+# them. No HTTP endpoints on the scheduler or the workers (status pages, Prometheus metrics, proxy).
+QUIET = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.gil.enabled": False,
+         "distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+# No dashboard. A distributed scheduler starts its HTTP server whatever ``dashboard=`` says, on
+# port 8787 when no address is given (and warns when another cluster holds it): it listens on an
+# ephemeral loopback port instead. A user who wants the dashboard starts `dask scheduler` (it
+# serves one on :8787) and passes ``--scheduler``.
+NO_DASHBOARD = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
+
+
 @contextlib.contextmanager
 def _client(workers: int | None, scheduler: str | Client | None) -> Iterator[Client]:
     """A Dask client: on ``scheduler`` (an address or a Client), else on a new local cluster of processes."""
@@ -156,10 +167,9 @@ def _client(workers: int | None, scheduler: str | Client | None) -> Iterator[Cli
         with client:
             yield client
         return
-    # runs are pure-Python and hold the GIL: the workers' statistical profiler and GIL monitor only slow them
-    quiet = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.gil.enabled": False}
-    with dask.config.set(quiet), LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                                              dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+    with dask.config.set(QUIET), LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                                              dashboard_address=None, silence_logs=logging.ERROR,
+                                              scheduler_kwargs=NO_DASHBOARD) as cluster, \
             Client(cluster) as client:
         yield client
 
