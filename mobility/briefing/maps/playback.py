@@ -11,6 +11,7 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
+import shapely
 
 from mobility.analysis.disruptions import closed_at
 from mobility.briefing.maps.assets import _Raw, _Script
@@ -60,7 +61,8 @@ def _along(
 
 @dataclass
 class _Track:
-    """One mover's whereabouts: fixes at nodes and runs along sections."""
+    """One mover's whereabouts: fixes at nodes and runs along sections (one at a time; the
+    playback itself works on :class:`_Steps`, every mover at once)."""
 
     mover: str
     unit: str
@@ -93,153 +95,288 @@ class _Track:
         return self._t0
 
 
-def _directed_runs(
-    network: Network,
-) -> dict[str, list[tuple[str, str, list[tuple[float, float]], list[float]]]]:
-    """Per section id, its directed edges: (from, to, coords from→to, cumulative lengths)."""
-    out: dict[str, list[tuple[str, str, list[tuple[float, float]], list[float]]]] = {}
-    for graph in (network.rail, network.road, network.sea if network.sea is not None else network.road):
-        for u, v, d in graph.edges(data=True):
-            sec = d.get("section")
-            if sec:
-                coords = _coords(d, u, v, network)
-                out.setdefault(sec, []).append((u, v, coords, _cumulative(coords)))
+Runs = dict[str, list[tuple[str, str, list[tuple[float, float]]]]]
+
+
+def _directed_runs(network: Network) -> Runs:
+    """Per section id, its directed edges: (from, to, coords from→to), in graph order.
+
+    Line geometries are read in one :func:`shapely.get_coordinates` call (the same
+    numbers as iterating each line's ``coords``).
+    """
+    edges = [(u, v, d) for graph in (network.rail, network.road,
+                                     network.sea if network.sea is not None else network.road)
+             for u, v, d in graph.edges(data=True) if d.get("section")]
+    lines = [i for i, (_, _, d) in enumerate(edges)
+             if isinstance(d.get("geometry"), shapely.LineString)]
+    coords: dict[int, list[tuple[float, float]]] = {}
+    if lines:
+        geoms = [edges[i][2]["geometry"] for i in lines]
+        cut = np.cumsum(shapely.get_num_coordinates(geoms))[:-1]
+        for i, part in zip(lines, np.split(shapely.get_coordinates(geoms), cut), strict=True):
+            coords[i] = [(x, y) for x, y in part.tolist()]
+    out: Runs = {}
+    for i, (u, v, d) in enumerate(edges):
+        out.setdefault(d["section"], []).append((u, v, coords[i] if i in coords else _coords(d, u, v, network)))
     return out
 
 
-def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
-    runs = _directed_runs(network)
-    nodes = set(network.node_ids)
-    points = {n: (float(network.node(n)["x"]), float(network.node(n)["y"])) for n in nodes}
-    ev = events[events["mover"].fillna("").astype(str) != ""]
-    times = pd.to_numeric(ev["time"], errors="coerce").to_numpy()
-    troops = pd.to_numeric(ev["troops"], errors="coerce").fillna(0).to_numpy()
-    vehicles = pd.to_numeric(ev["vehicles"], errors="coerce").fillna(0).to_numpy()
-    by_mover: dict[str, list[tuple[float, str, str, str, str, float, float]]] = {}
-    for row in zip(
-        times.tolist(),
-        ev["event"].astype(str).tolist(),
-        ev["place"].fillna("").astype(str).tolist(),
-        ev["unit"].fillna("").astype(str).tolist(),
-        ev["mode"].fillna("").astype(str).tolist(),
-        troops.tolist(),
-        vehicles.tolist(),
-        ev["mover"].astype(str).tolist(),
-        strict=True,
+@dataclass
+class _Steps:
+    """Every mover's whereabouts, as arrays: the playback's one pass over the event log.
+
+    Per mover (sorted by id): its unit, mode (of its first event that has one), first
+    event time, arrival (NaN if none), troops and vehicles (the largest logged). Per
+    step, grouped by mover and in time order: the mover, from and to hours, and the
+    polyline it is drawn on (a section run, or a node's single point; ``lines`` holds
+    each one's coordinates and cumulative lengths, in order of first use).
+    """
+
+    movers: list[str]
+    units: list[str]
+    modes: list[str]
+    start: np.ndarray
+    arrive: np.ndarray
+    troops: np.ndarray
+    vehicles: np.ndarray
+    mover: np.ndarray
+    t0: np.ndarray
+    t1: np.ndarray
+    line: np.ndarray
+    lines: list[tuple[list[tuple[float, float]], list[float]]]
+
+    @classmethod
+    def empty(cls) -> _Steps:
+        """No movers."""
+        f, i = np.zeros(0), np.zeros(0, dtype=np.int64)
+        return cls([], [], [], f, f, i, i, i, f, f, i, [])
+
+    def tracks(self) -> list[_Track]:
+        """The same whereabouts, one :class:`_Track` per mover."""
+        out = []
+        bounds = np.searchsorted(self.mover, np.arange(len(self.movers) + 1))
+        for i, mover in enumerate(self.movers):
+            arrive = float(self.arrive[i])
+            tr = _Track(mover, self.units[i], self.modes[i], float(self.start[i]),
+                        None if math.isnan(arrive) else arrive, int(self.troops[i]), int(self.vehicles[i]))
+            for k in range(bounds[i], bounds[i + 1]):
+                coords, cum = self.lines[self.line[k]]
+                tr.steps.append((float(self.t0[k]), float(self.t1[k]), coords, cum))
+            out.append(tr)
+        return out
+
+
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as integer codes into its distinct texts, sorted (a missing value is ``""``)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        texts = [str(c) for c in column.cat.categories]
+    else:
+        codes, uniques = pd.factorize(column)
+        texts = [str(c) for c in uniques]
+    texts.append("")
+    codes = np.where(codes < 0, len(texts) - 1, codes)
+    distinct, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+    return inverse[codes], distinct
+
+
+def _next_where(mask: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Per row, the next row after it in the same group where ``mask`` holds (-1 if none)."""
+    at = np.flatnonzero(mask)
+    if not len(at):
+        return np.full(len(mask), -1)
+    k = np.searchsorted(at, np.arange(len(mask)), side="right")
+    j = at[np.minimum(k, len(at) - 1)]
+    return np.where((k < len(at)) & (group[j] == group), j, -1)
+
+
+def _steps(network: Network, events: pd.DataFrame, runs: Runs) -> _Steps:
+    """Where every mover is between its events, from the event log in one vectorised pass.
+
+    A mover's events are taken in time order (log order at equal times). An ``enter`` of
+    a section is a run along it to the section's next ``leave`` by the same mover (or to
+    its next event), in the direction that starts where the mover was (else towards the
+    next node or section it mentions); any other event at a node, except ``leave``, is a
+    fix there, unless it is a resource event (``request``, ``acquire``, ``release``) at a
+    node other than where the mover is (a border ahead, say).
+    """
+    time = pd.to_numeric(events["time"], errors="coerce").to_numpy(dtype=float)
+    mover_c, mover_txt = _text_codes(events["mover"])
+    rows = np.flatnonzero((mover_txt != "")[mover_c] & ~np.isnan(time))
+    if not len(rows):
+        return _Steps.empty()
+    order = rows[np.lexsort((time[rows], mover_c[rows]))]  # by mover id, then time; stable
+    t = time[order]
+    m = mover_c[order]
+    new = np.r_[True, m[1:] != m[:-1]]
+    first = np.flatnonzero(new)
+    gid = np.cumsum(new) - 1
+    n = len(order)
+    pos = np.arange(n)
+
+    unit_c, unit_txt = _text_codes(events["unit"])
+    mode_c, mode_txt = _text_codes(events["mode"])
+    event_c, event_txt = _text_codes(events["event"])
+    place_c, place_txt = _text_codes(events["place"])
+    mode = mode_c[order]
+    with_mode = np.minimum.reduceat(np.where((mode_txt != "")[mode], pos, n), first)
+    modes = [str(mode_txt[mode[k]]) if k < n else "" for k in with_mode]
+    e = event_c[order]
+
+    def is_event(*names: str) -> np.ndarray:
+        return np.isin(event_txt, names)[e]
+
+    last_arrive = np.maximum.reduceat(np.where(is_event("arrive"), pos, -1), first)
+    number = {c: pd.to_numeric(events[c], errors="coerce").fillna(0).to_numpy(dtype=float)[order]
+              for c in ("troops", "vehicles")}
+
+    node_ids = list(network.node_ids)
+    node_index = {nd: i for i, nd in enumerate(node_ids)}
+    sections = list(runs)
+    section_index = {s: i for i, s in enumerate(sections)}
+    place = place_c[order]
+    at_node = np.asarray([node_index.get(str(x), -1) for x in place_txt], dtype=np.int64)[place]
+    on_section = np.asarray([section_index.get(str(x), -1) for x in place_txt], dtype=np.int64)[place]
+    leave = is_event("leave")
+    run = is_event("enter") & (on_section >= 0)
+    fix = ~run & (at_node >= 0) & ~leave
+    resource = fix & is_event("request", "acquire", "release")
+
+    # a run ends at the mover's next leave of the same section, else at its next event
+    both = np.flatnonzero(run | leave)
+    by_place = both[np.lexsort((both, place[both], gid[both]))]
+    nxt = _next_where(leave[by_place], gid[by_place] * (len(place_txt) + 1) + place[by_place])
+    end = t.copy()
+    has_next = np.r_[gid[1:] == gid[:-1], False]
+    end[has_next] = t[1:][has_next[:-1]]
+    found = nxt >= 0
+    end[by_place[found]] = t[by_place[nxt[found]]]
+    # where a run with no known start heads: the next node or section the mover mentions
+    ahead = _next_where((at_node >= 0) | run, gid)
+
+    # polylines: each directed run, then each node's point (nodes at one spot share it)
+    line_coords: list[list[tuple[float, float]]] = []
+    cands: list[list[tuple[int, int, int]]] = []
+    for s in sections:
+        row = []
+        for u, v, coords in runs[s]:
+            row.append((node_index.get(u, -2), node_index.get(v, -2), len(line_coords)))
+            line_coords.append(coords)
+        cands.append(row)
+    point_line: list[int] = []
+    spots: dict[tuple[float, float], int] = {}
+    for nd in node_ids:
+        d = network.node(nd)
+        xy = (float(d["x"]), float(d["y"]))
+        if xy not in spots:
+            spots[xy] = len(line_coords)
+            line_coords.append([xy])
+        point_line.append(spots[xy])
+
+    def ends(k: int) -> set[int]:
+        if k < 0:
+            return set()
+        if at_node[k] >= 0:
+            return {int(at_node[k])}
+        return {c[j] for c in cands[on_section[k]] for j in (0, 1)}
+
+    # the one sequential part: a run's direction depends on where the mover was
+    step_mover: list[int] = []
+    step_t0: list[float] = []
+    step_t1: list[float] = []
+    step_line: list[int] = []
+    rel = np.flatnonzero(run | fix)
+    node, group = -1, -1
+    for k, g, is_run, sec, nd, res, tk, t1 in zip(
+        rel.tolist(), gid[rel].tolist(), run[rel].tolist(), on_section[rel].tolist(), at_node[rel].tolist(),
+        resource[rel].tolist(), t[rel].tolist(), end[rel].tolist(), strict=True
     ):
-        if not math.isnan(row[0]):
-            by_mover.setdefault(row[7], []).append(row[:7])
-    tracks = []
-    for mover in sorted(by_mover):
-        recs = sorted(by_mover[mover], key=lambda r: r[0])  # stable: log order at equal times
-        modes = [r[4] for r in recs if r[4]]
-        tr = _Track(mover, recs[0][3], modes[0] if modes else "", float(recs[0][0]))
-        tr.troops = int(max(r[5] for r in recs))
-        tr.vehicles = int(max(r[6] for r in recs))
-        node: str | None = None
-        # per event: the time of the next `leave` of the same section (None if none), one backward pass
-        next_leave: list[float | None] = [None] * len(recs)
-        seen_leave: dict[str, float] = {}
-        for j in range(len(recs) - 1, -1, -1):
-            next_leave[j] = seen_leave.get(str(recs[j][2] or ""))
-            if recs[j][1] == "leave":
-                seen_leave[str(recs[j][2] or "")] = float(recs[j][0])
-        for i, (t, event, place, *_rest) in enumerate(recs):
-            place = str(place or "")
-            if event == "enter" and place in runs:
-                cands = runs[place]
-                choice = next((c for c in cands if c[0] == node), None)
-                if choice is None:  # no known start: head for the next node mentioned
-                    nxt = next(
-                        (
-                            str(r[2])
-                            for r in recs[i + 1 :]
-                            if str(r[2] or "") in nodes
-                            or (r[1] == "enter" and str(r[2]) in runs)
-                        ),
-                        None,
-                    )
-                    ends = (
-                        {nxt}
-                        if nxt and nxt in nodes
-                        else {e for c in runs.get(nxt or "", []) for e in c[:2]}
-                    )
-                    choice = next((c for c in cands if c[1] in ends), cands[0])
-                t1 = next_leave[i]
-                if t1 is None:
-                    t1 = float(recs[i + 1][0]) if i + 1 < len(recs) else float(t)
-                tr.steps.append((float(t), t1, choice[2], choice[3]))
-                node = choice[1]
-            elif place in nodes and event != "leave":
-                if (
-                    event in ("request", "acquire", "release")
-                    and node is not None
-                    and place != node
-                ):
-                    continue  # a resource somewhere else (e.g. a border ahead): not where the mover is
-                node = place
-                tr.steps.append((float(t), float(t), [points[place]], [0.0]))
-            if event == "arrive":
-                tr.arrive = float(t)
-        tracks.append(tr)
-    return tracks
+        if g != group:
+            node, group = -1, g
+        if is_run:
+            options = cands[sec]
+            choice = next((c for c in options if c[0] == node), None)
+            if choice is None:
+                to = ends(int(ahead[k]))
+                choice = next((c for c in options if c[1] in to), options[0])
+            step_mover.append(g)
+            step_t0.append(tk)
+            step_t1.append(t1)
+            step_line.append(choice[2])
+            node = choice[1]
+        else:
+            if res and node >= 0 and nd != node:
+                continue  # a resource somewhere else (e.g. a border ahead): not where the mover is
+            node = nd
+            step_mover.append(g)
+            step_t0.append(tk)
+            step_t1.append(tk)
+            step_line.append(point_line[nd])
+    line = np.asarray(step_line, dtype=np.int64)
+    used, first_use = np.unique(line, return_index=True)
+    used = used[np.argsort(first_use)]
+    renumber = np.zeros(len(line_coords), dtype=np.int64)
+    renumber[used] = np.arange(len(used))
+    lines = [(line_coords[j], _cumulative(line_coords[j]) if len(line_coords[j]) > 1 else [0.0])
+             for j in used.tolist()]
+    arrive = np.where(last_arrive >= 0, t[np.maximum(last_arrive, 0)], np.nan)
+    return _Steps(
+        movers=[str(x) for x in mover_txt[m[first]]],
+        units=[str(x) for x in unit_txt[unit_c[order[first]]]],
+        modes=modes,
+        start=t[first],
+        arrive=arrive,
+        troops=np.maximum.reduceat(number["troops"], first).astype(np.int64),
+        vehicles=np.maximum.reduceat(number["vehicles"], first).astype(np.int64),
+        mover=np.asarray(step_mover, dtype=np.int64),
+        t0=np.asarray(step_t0, dtype=float),
+        t1=np.asarray(step_t1, dtype=float),
+        line=renumber[line] if len(line) else line,
+        lines=lines,
+    )
 
 
-def _frame_positions(tracks: Sequence[_Track], frame_times: Sequence[float]
+def _tracks(network: Network, events: pd.DataFrame) -> list[_Track]:
+    """One :class:`_Track` per mover (sorted by id)."""
+    return _steps(network, events, _directed_runs(network)).tracks()
+
+
+def _frame_positions(steps: _Steps, frame_times: Sequence[float]
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Where every mover is at every frame, vectorised over the event log.
+    """Where every mover is at every frame, vectorised over movers and frames.
 
-    Returns (track index, frame index, lon, lat, arrived) for each (mover, frame) from the
-    mover's first event on; the same positions :meth:`_Track.position` gives one at a time
-    (a mover on a section is placed along its geometry in proportion to the time elapsed;
-    after its arrival it stays at its destination).
+    Returns (mover index, frame index, lon, lat, arrived) for each (mover, frame) from the
+    mover's first event on, movers in order; the same positions :meth:`_Track.position`
+    gives one at a time (a mover on a section is placed along its geometry in proportion
+    to the time elapsed; after its arrival it stays at its destination).
     """
     F = np.asarray(frame_times, dtype=float)
-    t0s: list[float] = []
-    t1s: list[float] = []
-    line_of: list[int] = []  # per step: its polyline (a section's geometry, or a node's point)
-    lines: dict[Any, int] = {}
-    polylines: list[tuple[Sequence[tuple[float, float]], Sequence[float]]] = []
-    out_i, out_f, out_g, out_k0, out_arr = [], [], [], [], []
-    for i, tr in enumerate(tracks):
-        if not tr.steps:
-            continue
-        base = len(t0s)
-        for s0, s1, coords, cum in tr.steps:
-            t0s.append(s0)
-            t1s.append(s1)
-            key = (coords[0][0], coords[0][1]) if len(coords) == 1 else id(coords)  # sections share their list
-            j = lines.get(key)
-            if j is None:
-                j = lines[key] = len(polylines)
-                polylines.append((coords, cum))
-            line_of.append(j)
-        starts = np.asarray(tr._starts(), dtype=float)
-        fi = np.flatnonzero(F >= tr.start)
-        if not len(fi):
-            continue
-        times = F[fi]
-        arrived = np.zeros(len(fi), dtype=bool)
-        if tr.arrive is not None:
-            arrived = times >= tr.arrive
-            times = np.where(arrived, tr.arrive, times)  # after arrival: where it arrived
-        k = np.searchsorted(starts, times, side="right") - 1
-        out_i.append(np.full(len(fi), i))
-        out_f.append(fi)
-        out_g.append(base + np.maximum(k, 0))
-        out_k0.append(k < 0)
-        out_arr.append(arrived)
-    if not out_i:
+    n = len(steps.movers)
+    bounds = np.searchsorted(steps.mover, np.arange(n + 1))
+    s_first = bounds[:-1]
+    f_first = np.searchsorted(F, steps.start, side="left")  # frames at or after the first event
+    nf = np.where(bounds[1:] > s_first, len(F) - f_first, 0)
+    if not nf.sum():
         empty = np.zeros(0)
         return empty.astype(int), empty.astype(int), empty, empty, empty.astype(bool)
-    ti, fi, g = np.concatenate(out_i), np.concatenate(out_f), np.concatenate(out_g)
-    before, arrived = np.concatenate(out_k0), np.concatenate(out_arr)
-    t0, t1 = np.asarray(t0s)[g], np.asarray(t1s)[g]
-    times = np.where(arrived, np.asarray([tracks[j].arrive or 0.0 for j in range(len(tracks))])[ti], F[fi])
+    ti = np.repeat(np.arange(n), nf)
+    fi = np.arange(int(nf.sum())) - np.repeat(np.cumsum(nf) - nf, nf) + np.repeat(f_first, nf)
+    arrive = steps.arrive[ti]
+    arrived = F[fi] >= arrive  # False where it never arrived (NaN)
+    times = np.where(arrived, arrive, F[fi])  # after arrival: where it arrived
+    # each (mover, time) against its own steps' starts: one search on exact integer keys
+    _, rank = np.unique(np.concatenate([steps.t0, times]), return_inverse=True)
+    width = int(rank.max()) + 1
+    k = np.searchsorted(steps.mover * width + rank[:len(steps.t0)],
+                        ti * width + rank[len(steps.t0):], side="right") - 1
+    before = k < s_first[ti]
+    g = np.maximum(k, s_first[ti])
+    t0, t1 = steps.t0[g], steps.t1[g]
     span = t1 - t0
     frac = np.where((times >= t1) | (span <= 0), 1.0, np.clip((times - t0) / np.where(span > 0, span, 1.0), 0, 1))
     frac = np.where(before, 0.0, frac)
     # every polyline's vertices in one array, each one's cumulative length offset so they never overlap
+    polylines = steps.lines
     lengths = np.asarray([float(c[-1]) for _, c in polylines])
     offsets = np.concatenate([[0.0], np.cumsum(lengths + 1.0)[:-1]])
     counts = np.asarray([len(c) for c, _ in polylines])
@@ -247,12 +384,12 @@ def _frame_positions(tracks: Sequence[_Track], frame_times: Sequence[float]
     gxy = np.asarray([pt[:2] for c, _ in polylines for pt in c], dtype=float)
     gx, gy = gxy[:, 0], gxy[:, 1]
     gc = np.concatenate([np.asarray(c, dtype=float) + o for (_, c), o in zip(polylines, offsets, strict=True)])
-    line = np.asarray(line_of)[g]
-    vs, n = starts_v[line], counts[line]
+    line = steps.line[g]
+    vs, nv = starts_v[line], counts[line]
     target = offsets[line] + frac * lengths[line]
     seg = np.searchsorted(gc, target, side="right") - 1
-    seg = np.clip(seg, vs, vs + np.maximum(n - 2, 0))
-    nxt = np.minimum(seg + 1, vs + n - 1)
+    seg = np.clip(seg, vs, vs + np.maximum(nv - 2, 0))
+    nxt = np.minimum(seg + 1, vs + nv - 1)
     dc = gc[nxt] - gc[seg]
     w = np.where(dc > 0, (target - gc[seg]) / np.where(dc > 0, dc, 1.0), 0.0)
     w = np.clip(w, 0.0, 1.0)
@@ -261,34 +398,35 @@ def _frame_positions(tracks: Sequence[_Track], frame_times: Sequence[float]
     return ti, fi, lon, lat, arrived
 
 
-def _frame_spots(tracks: Sequence[_Track], frame_times: Sequence[float], state_of: Sequence[int],
+def _frame_spots(steps: _Steps, frame_times: Sequence[float], state_of: Sequence[int],
                  unit_index: dict[str, int]) -> dict[int, list[list[Any]]]:
     """Per frame, movers at the same spot in the same state as one circle:
-    ``[lat, lon, state, movers, troops, vehicles, [unit indexes]]``, arrived ones first."""
-    ti, fi, lon, lat, arrived = _frame_positions(tracks, frame_times)
-    if not len(ti):
+    ``[lat, lon, state, movers, troops, vehicles, [unit indexes]]``, arrived ones first, then by
+    latitude, longitude and the order the movers come in."""
+    ti, fi, lon, lat, arrived = _frame_positions(steps, frame_times)
+    lat, lon = np.round(lat, 4), np.round(lon, 4)
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    if not ok.any():
         return {}
-    df = pd.DataFrame({
-        "f": fi, "lat": np.round(lat, 4), "lon": np.round(lon, 4),
-        "state": np.where(arrived, 3, np.asarray(state_of)[ti]),
-        "troops": np.asarray([tr.troops for tr in tracks])[ti],
-        "vehicles": np.asarray([tr.vehicles for tr in tracks])[ti],
-        "unit": np.asarray([unit_index[tr.unit] for tr in tracks])[ti],
-    })
-    keys = ["f", "lat", "lon", "state"]
-    agg = df.groupby(keys, sort=False).agg(movers=("unit", "size"), troops=("troops", "sum"),
-                                           vehicles=("vehicles", "sum"))
-    units = (df[[*keys, "unit"]].drop_duplicates().sort_values([*keys, "unit"])
-             .groupby(keys, sort=False)["unit"].agg(list))
-    agg = agg.join(units.rename("units")).reset_index()
-    agg["first"] = agg["state"] != 3  # arrived drawn first
-    agg = agg.sort_values(["f", "first", "lat", "lon"], kind="stable")
+    ti, fi, lat, lon, arrived = ti[ok], fi[ok], lat[ok], lon[ok], arrived[ok]
+    state = np.where(arrived, 3, np.asarray(state_of, dtype=np.int64)[ti])
+    unit = np.asarray([unit_index[u] for u in steps.units], dtype=np.int64)[ti]
+    # rows by spot (frame, lat, lon, state), then unit; a spot is a run of equal keys
+    order = np.lexsort((unit, state, lon, lat, fi))
+    f, la, lo, st, un = fi[order], lat[order], lon[order], state[order], unit[order]
+    new = np.r_[True, (f[1:] != f[:-1]) | (la[1:] != la[:-1]) | (lo[1:] != lo[:-1]) | (st[1:] != st[:-1])]
+    starts = np.flatnonzero(new)
+    movers = np.diff(np.r_[starts, len(order)])
+    troops = np.add.reduceat(steps.troops[ti][order], starts)
+    vehicles = np.add.reduceat(steps.vehicles[ti][order], starts)
+    seen = np.minimum.reduceat(order, starts)  # where each spot first comes in the movers' order
+    distinct = new | np.r_[True, un[1:] != un[:-1]]  # each unit once per spot, ascending
+    spot_units = np.split(un[distinct], np.flatnonzero(new[distinct])[1:])
+    drawn = np.lexsort((seen, lo[starts], la[starts], st[starts] != 3, f[starts]))  # arrived first
     out: dict[int, list[list[Any]]] = {}
-    for f, la, lo, stt, mv, tp, vh, us in zip(agg["f"].tolist(), agg["lat"].tolist(), agg["lon"].tolist(),
-                                              agg["state"].tolist(), agg["movers"].tolist(),
-                                              agg["troops"].tolist(), agg["vehicles"].tolist(),
-                                              agg["units"].tolist(), strict=True):
-        out.setdefault(f, []).append([la, lo, stt, mv, tp, vh, us])
+    for k, *spot in zip(drawn.tolist(), *(a[starts][drawn].tolist() for a in (f, la, lo, st)),
+                        *(a[drawn].tolist() for a in (movers, troops, vehicles)), strict=True):
+        out.setdefault(spot[0], []).append([*spot[1:], spot_units[k].tolist()])
     return out
 
 
@@ -302,18 +440,18 @@ def _day_label(t: float) -> str:
     return f"D+{day} {hh:02d}:{mm:02d}"
 
 
-def _closure_layers(network: Network, events: pd.DataFrame) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def _closure_layers(network: Network, events: pd.DataFrame, runs: Runs
+                    ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Closure windows of the log and, per window, what the map draws: the place's line or point,
     its name and the words of the panel."""
     from mobility.analysis.disruptions import closure_windows, describe_cause
 
     windows = closure_windows(events)
-    runs = _directed_runs(network)
     items = []
     for w in windows.to_dict("records"):
         place = str(w["place"])
         if place in runs:
-            _, _, coords, _ = runs[place][0]
+            _, _, coords = runs[place][0]
             attrs = next((d for g in (network.rail, network.road) for *_, d in g.edges(data=True)
                           if d.get("section") == place), {})
             mode = "rail" if place.startswith("rail:") else "road"
@@ -365,16 +503,17 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame,
     orange.
     """
     st = _state(m)
-    tracks = _tracks(network, events) if not _empty_events(events) else []
+    runs = _directed_runs(network)
+    steps = _steps(network, events, runs) if not _empty_events(events) else _Steps.empty()
     times = (
         pd.to_numeric(events["time"], errors="coerce")
         if not _empty_events(events)
         else pd.Series(dtype=float)
     )
-    arrivals = [tr.arrive for tr in tracks if tr.arrive is not None]
+    arrivals = steps.arrive[~np.isnan(steps.arrive)]
     end = (
-        max(arrivals)
-        if arrivals
+        float(arrivals.max())
+        if len(arrivals)
         else (float(times.max()) if len(times) and times.notna().any() else 0.0)
     )
     end = max(end, 0.0)
@@ -387,14 +526,12 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame,
     # Movers at the same spot in the same state are one circle (bigger with more
     # movers): [lat, lon, state, movers, troops, vehicles, [unit indexes]], state
     # 0 rail / 1 road / 2 other under way, 3 arrived (grey, at the destination).
-    units = sorted({tr.unit for tr in tracks})
+    units = sorted(set(steps.units))
     unit_index = {u: i for i, u in enumerate(units)}
-    state_of = [
-        PLAYBACK_STATES.index(tr.mode if tr.mode in PLAYBACK_STATES else "") for tr in tracks
-    ]
-    windows, closures = _closure_layers(network, events)
+    state_of = [PLAYBACK_STATES.index(mode if mode in PLAYBACK_STATES else "") for mode in steps.modes]
+    windows, closures = _closure_layers(network, events, runs)
     closed = _closed_troops(events, frame_times)
-    spots_by_frame = _frame_spots(tracks, frame_times, state_of, unit_index)
+    spots_by_frame = _frame_spots(steps, frame_times, state_of, unit_index)
     frames = []
     for f, t in enumerate(frame_times):
         active = [int(i) for i in np.flatnonzero(closed_at(windows, t))] if len(windows) else []
@@ -533,7 +670,7 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame,
         ),
     ]
     note = (
-        f"{len(tracks)} movers, every {step:g} h to {_esc(_day_label(end))}; "
+        f"{len(steps.movers)} movers, every {step:g} h to {_esc(_day_label(end))}; "
         "a bigger circle is more movers at one spot (hover for units and troops)"
     )
     st.legend.sections.append(
