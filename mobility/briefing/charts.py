@@ -182,7 +182,8 @@ def resource_label(resource: str, kind: str = "", place: str = "", network: Any 
 
 def unit_modes(events: pd.DataFrame) -> pd.Series:
     """``rail``, ``road`` or ``mixed`` per unit, from the ``mode`` of its movers' events."""
-    ev = events.loc[events["mode"].astype(str) != "", ["unit", "mode"]].astype(str).drop_duplicates()
+    ev = events[["unit", "mode"]].drop_duplicates().astype(str).drop_duplicates()  # few pairs, then text
+    ev = ev[ev["mode"] != ""]
     per = ev.groupby("unit")["mode"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else "mixed")
     return per.rename("mode")
 
@@ -209,7 +210,7 @@ def last_mover_waits(events: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     arr = arr.astype({"unit": str, "mover": str}).sort_values("time", kind="stable")
     last = arr.groupby("unit").tail(1)[["unit", "mover"]]
-    w = resource_waits(events)
+    w = resource_waits(events[events["mover"].isin(last["mover"].unique())])  # those movers' rows only
     w = w[w["mover"].astype(str).isin(set(last["mover"]))]
     per = w.groupby(["mover", "resource"])["wait_h"].sum().reset_index()
     top = per.sort_values(["mover", "wait_h", "resource"], ascending=[True, False, True], kind="stable")
@@ -220,6 +221,22 @@ def last_mover_waits(events: pd.DataFrame) -> pd.DataFrame:
     out["resource"] = out["resource"].fillna("")
     out[["wait_h", "all_waits_h"]] = out[["wait_h", "all_waits_h"]].fillna(0.0)
     return out[cols].sort_values("unit").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class UnitNotes:
+    """What the Gantt chart and the report's late-unit table both say of each unit, read once from the log.
+
+    ``modes``: :func:`unit_modes`; ``waits``: :func:`last_mover_waits`, indexed by unit.
+    """
+
+    modes: pd.Series
+    waits: pd.DataFrame
+
+    @classmethod
+    def of(cls, events: pd.DataFrame) -> UnitNotes:
+        """The notes of a run's event log."""
+        return cls(unit_modes(events), last_mover_waits(events).set_index("unit"))
 
 
 # -- figure helpers --------------------------------------------------------------------------
@@ -398,7 +415,7 @@ _MODE_WORDS = {"rail": "rail", "road": "road", "mixed": "mixed: trains and road 
 
 
 # -- gantt ---------------------------------------------------------------------------------------
-def gantt_chart(result: SimulationResult, *, late_days: float = 2.0) -> Figure:
+def gantt_chart(result: SimulationResult, *, late_days: float = 2.0, notes: UnitNotes | None = None) -> Figure:
     """One bar per unit from its ready day to its closed day, coloured by how it moved.
 
     Parameters
@@ -408,6 +425,8 @@ def gantt_chart(result: SimulationResult, *, late_days: float = 2.0) -> Figure:
     late_days
         A unit is marked late when it closed more than this many days after it
         would have without any queue or wait (``delay_days`` of ``result.units``).
+    notes
+        The units' modes and waits, when already read from the log (:meth:`UnitNotes.of`).
 
     Returns
     -------
@@ -418,9 +437,9 @@ def gantt_chart(result: SimulationResult, *, late_days: float = 2.0) -> Figure:
     """
     units = result.units.copy()
     units = units[units["ready_day"].notna()]
-    modes = unit_modes(result.events)
-    units["mode"] = units["unit"].map(modes).fillna("")
-    why = last_mover_waits(result.events).set_index("unit")
+    notes = notes or UnitNotes.of(result.events)
+    units["mode"] = units["unit"].map(notes.modes).fillna("")
+    why = notes.waits
     units["why"] = units["unit"].map(why["resource"]).fillna("")
     units["why_h"] = units["unit"].map(why["wait_h"]).fillna(0.0)
     units = units.sort_values(["ready_day", "unit"], kind="stable").reset_index(drop=True)

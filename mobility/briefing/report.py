@@ -20,6 +20,7 @@ from mobility.briefing.citations import citations_html, field_html, plain_words
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mobility.briefing.charts import UnitNotes
     from mobility.simulation import SimulationResult
 
 TOP_ROWS = 10
@@ -41,11 +42,13 @@ CHARTS = (
 
 # -- outputs -------------------------------------------------------------------------------------
 def chart_pngs(result: SimulationResult, *, bands: pd.DataFrame | None = None,
-               uncertainty: pd.DataFrame | None = None) -> dict[str, bytes]:
-    """The three charts of a run as PNG bytes, by file name (closure with replication bands if given)."""
+               uncertainty: pd.DataFrame | None = None, notes: UnitNotes | None = None) -> dict[str, bytes]:
+    """The three charts of a run as PNG bytes, by file name (closure with replication bands if given;
+    ``notes``: the units' modes and waits if already read from the log)."""
     from mobility.briefing.charts import bottleneck_chart, closure_chart, gantt_chart, png_bytes
 
-    return {"closure.png": png_bytes(closure_chart(result, bands=bands, uncertainty=uncertainty)), "gantt.png": png_bytes(gantt_chart(result)),
+    return {"closure.png": png_bytes(closure_chart(result, bands=bands, uncertainty=uncertainty)),
+            "gantt.png": png_bytes(gantt_chart(result, notes=notes)),
             "bottlenecks.png": png_bytes(bottleneck_chart(result, n=TOP_ROWS))}
 
 
@@ -74,13 +77,16 @@ def write_run_outputs(result: SimulationResult, folder: Path, *, bands: pd.DataF
     from mobility.briefing.maps import save_map
     from mobility.briefing.runs import scenario_yaml
 
+    from mobility.briefing.charts import UnitNotes
+
     folder = Path(folder)
-    pngs = chart_pngs(result, bands=bands, uncertainty=uncertainty)
+    notes = UnitNotes.of(result.events)  # read once: the Gantt chart and the late-unit table both use it
+    pngs = chart_pngs(result, bands=bands, uncertainty=uncertainty, notes=notes)
     for name, data in pngs.items():
         write_bytes_atomic(data, folder / name)
     write_bytes_atomic(scenario_yaml(result.scenario).encode("utf-8"), folder / "scenario.yaml")
     save_map(result_map(result), folder / "map.html")
-    page = _page(result, pngs, map_href="map.html", uncertainty=uncertainty)
+    page = _page(result, pngs, map_href="map.html", uncertainty=uncertainty, notes=notes)
     write_bytes_atomic(page.encode("utf-8"), folder / "report.html")
 
 
@@ -102,7 +108,10 @@ def report_html(result: SimulationResult, *, map_href: str = "map.html") -> str:
         planning factors with their sources (overrides and weakly sourced
         values marked).
     """
-    return _page(result, chart_pngs(result), map_href=map_href)
+    from mobility.briefing.charts import UnitNotes
+
+    notes = UnitNotes.of(result.events)
+    return _page(result, chart_pngs(result, notes=notes), map_href=map_href, notes=notes)
 
 
 # -- formatting ----------------------------------------------------------------------------------
@@ -257,14 +266,14 @@ def _bottlenecks(result: Any) -> str:
     return _table(head, rows, table_id="bottleneck-table", numeric=(3, 4, 5, 6, 7, 8))
 
 
-def _late_units(result: Any) -> str:
-    from mobility.briefing.charts import last_mover_waits, resource_label, unit_modes
+def _late_units(result: Any, notes: UnitNotes | None = None) -> str:
+    from mobility.briefing.charts import UnitNotes, resource_label
 
     u = result.units.copy()
     u = u.sort_values(["delay_days", "unit"], ascending=[False, True], na_position="first", kind="stable")
     u = u.head(TOP_ROWS)
-    why = last_mover_waits(result.events).set_index("unit")
-    modes = unit_modes(result.events)
+    notes = notes or UnitNotes.of(result.events)
+    why, modes = notes.waits, notes.modes
     net = result.network
     rows = []
     for r in u.to_dict("records"):
@@ -446,7 +455,8 @@ def _uncertainty(table: pd.DataFrame) -> str:
             f"<th>p50</th><th>p90</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
-def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd.DataFrame | None = None) -> str:
+def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd.DataFrame | None = None,
+          notes: UnitNotes | None = None) -> str:
     sc = result.scenario
     map_link = (f'<p><a class="maplink" href="{esc(map_href)}">Open the interactive map: flows, bottlenecks '
                 f"and playback ({esc(map_href)}, same folder)</a></p>")
@@ -474,7 +484,7 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd
         _section(f"Bottlenecks: top {TOP_ROWS} by total wait", _bottlenecks(result), sid="bottlenecks",
                  intro="Waits are summed over every train and march unit that asked for the resource; "
                        "'in use' is the mean share of its capacity busy over the run."),
-        _section(f"Late units: top {TOP_ROWS} by delay", _late_units(result), sid="late",
+        _section(f"Late units: top {TOP_ROWS} by delay", _late_units(result, notes), sid="late",
                  intro="Delay = transit minus the transit without any queue or wait. A unit closes when its "
                        "last mover arrives, so that mover's longest wait is what held it; the last column "
                        "sums waits over all its movers (days, last mover)."),
