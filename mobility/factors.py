@@ -66,6 +66,11 @@ _TABLE: tuple[Factor, ...] = (
            "ramps at a rail/road transfer node whose ramp count the data does not give"),
     Factor("transload_ramp_pairs_default", 1, "ramp pairs", "DOMAIN §17.1.3", "E",
            "gauge terminals without a sourced ramp count; 2-6 trains/day at Šeštokai"),
+    Factor("holding_tracks_default", 2, "trains", "assumption (analogues: Dorohusk's 3 tracks for trains entering "
+           "and leaving, C15; Trakiszki's 2 platform tracks, C25)", "assumption",
+           "trains that can wait at a railhead or gauge terminal beside those at its ramps, where the network's "
+           "holding_tracks.csv gives no figure; a train arriving when they are full waits on the section before, "
+           "holding it"),
     Factor("bogie_exchange_hours_per_train", 4.0, "h/train", "C16-C19 (passenger trains 1.5-3 h)", "E",
            "freight consists are longer than the passenger trains timed"),
     Factor("wagon_turnaround_hours", 12.0, "h", "assumption", "assumption",
@@ -150,11 +155,12 @@ MAY_BE_ZERO = frozenset({
     "clearance_peacetime_days", "clearance_emergency_hours", "march_unit_gap_m",
     "rsom_days_heavy", "rsom_days_light", "rsom_days_other",
     "section_delay_hours", "breakdown_probability", "breakdown_hours",
-    "roro_port_call_hours",
+    "roro_port_call_hours", "holding_tracks_default",
 })
 
 #: Factors counted in whole numbers (ramps, lanes, vehicles per march unit).
-WHOLE = frozenset({"default_ramps", "transload_ramp_pairs_default", "march_unit_vehicles", "border_lanes"})
+WHOLE = frozenset({"default_ramps", "holding_tracks_default", "transload_ramp_pairs_default", "march_unit_vehicles",
+                   "border_lanes"})
 #: How far an override may stray from the table value, either way (a plausibility bound, an assumption:
 #: a factor 100 times off its source is a typing error, and bounded factors keep a run's work bounded).
 SPAN = 100.0

@@ -23,6 +23,7 @@ from mobility.factors import Factors
 from mobility.forces import UnitType
 from mobility.limits import MAX_EVENTS, MAX_MOVERS
 from mobility.network.edits import close, with_capacity_defaults
+from mobility.network.holding import holding_tracks
 from mobility.network.loops import passing_loops
 from mobility.network.model import Network
 from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
@@ -124,6 +125,7 @@ class Model:
         self.log = EventLog()
         self.router = Router(self.network, factors)
         self.loops = passing_loops(scenario.network)
+        self.holding = holding_tracks(scenario.network)
         self.section_queue: dict[str, int] = {}  # trains routed over a section (by its queue) and not yet past it
         self._alternatives: dict[tuple, Route | None] = {}
         self._avoid_routers: dict[tuple, Router] = {}
@@ -201,6 +203,27 @@ class Model:
                 f"{self.network.label(node)}: {ramps} loading ramp(s) assumed (factor default_ramps; the data "
                 "gives no ramp count; set infrastructure.terminals for this node to change it)"))
         return self._server(f"ramp:{node}", "ramp", node, ramps, (node, f"terminal:{node}"), dispatch=True)
+
+    def standing(self, node: str) -> Server:
+        """Holding tracks at a stop (railhead or gauge terminal): trains that can wait there beside
+        those at its ramps; from the network's ``holding_tracks.csv``, else the stated default."""
+        s = self.servers.get(f"standing:{node}")
+        if s is not None:
+            return s
+        row, f = self.holding.get(node), self.factors
+        if row is None:
+            n = int(f["holding_tracks_default"])
+            self.assumed.setdefault(f"standing:{node}", (
+                f"{self.network.label(node)}: {n} train(s) can wait on holding tracks (factor holding_tracks_default; "
+                "the data gives no figure; add a row to the network's holding_tracks.csv to change it)"))
+        else:
+            n = row.count(f["max_train_length_m"])
+            if row.trains is None:
+                self.assumed.setdefault(f"standing:{node}", (
+                    f"{self.network.label(node)}: {n} train(s) can wait on holding tracks ({row.track_m:g} m of "
+                    f"track ({row.source}) over {f['max_train_length_m']:g} m trains (factor max_train_length_m), "
+                    "rounded down)"))
+        return self._server(f"standing:{node}", "standing", node, n, (node,))
 
     def terminal(self, node: str, method: str) -> Server:
         """A gauge-change terminal: its ramp pairs or machines."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mobility.errors import NoRouteError
 from mobility.network.routing import Mover, Route
-from mobility.sim.resources import Who
+from mobility.sim.resources import Server, Who
 
 if TYPE_CHECKING:
     from mobility.sim.engine import Model, RailStep
@@ -26,7 +27,39 @@ def wagons_per_train(model: Model, route: Route) -> int:
     return max(1, int((limit - f["locomotive_length_m"]) // f["wagon_length_m"]))
 
 
-def run_section(model: Model, who: Who, step: RailStep) -> Generator[Any, Any, float]:
+@dataclass
+class Stop:
+    """Where a train stops to be served (a gauge terminal, its railhead) and the server it is served by."""
+
+    node: str
+    service: Server
+    slot: Any = None  # its service slot, once it has one
+    holding: Any = None  # its holding track, while it waits for the slot on one
+
+
+def stand(model: Model, who: Who, stop: Stop) -> Generator[Any, Any, None]:
+    """At the end of the section before ``stop``: return once the train can stand at the stop,
+    on a free ramp or terminal slot, else on one of its holding tracks (:meth:`Model.standing`).
+    Until then the train stays on the section, holding it."""
+    room = model.standing(stop.node)
+    if stop.service.free or room.capacity == 0:
+        stop.slot = yield from stop.service.acquire(who)
+    else:
+        stop.holding = yield from room.acquire(who)
+
+
+def served(model: Model, who: Who, stop: Stop) -> Generator[Any, Any, Any]:
+    """The train's slot at ``stop``: taken on arriving, else waited for on a holding track,
+    which it leaves when the slot comes."""
+    if stop.slot is None:
+        stop.slot = yield from stop.service.acquire(who)
+    if stop.holding is not None:
+        model.standing(stop.node).release(who, stop.holding)
+        stop.holding = None
+    return stop.slot
+
+
+def run_section(model: Model, who: Who, step: RailStep, stop: Stop | None = None) -> Generator[Any, Any, float]:
     """Run one rail edge; returns the running hours.
 
     Double track: the direction's headway slot, then the running time.
@@ -37,6 +70,10 @@ def run_section(model: Model, who: Who, step: RailStep) -> Generator[Any, Any, f
     per direction, and the one track held for at least half that headway, so both
     directions together never pass more than twice the figure and opposing trains
     never meet on the section; a long running time lowers both.
+
+    ``stop``: the section ends at a stop; the train keeps its last block (double
+    track: its direction's slot) until it can stand there (:func:`stand`), so a
+    full terminal holds trains on the sections before it.
     """
     env, log = model.env, model.log
     run = step.run_h + model.section_delay(who)
@@ -46,18 +83,48 @@ def run_section(model: Model, who: Who, step: RailStep) -> Generator[Any, Any, f
         if step.track is not None:  # no loop data: the direction's TR0603 slot first
             slot = yield from step.track.acquire(who)
         for i, block in enumerate(step.blocks):
-            yield from block.occupy(who, max(run / n, step.headway_h / 2 if n == 1 else 0.0))
+            hold = max(run / n, step.headway_h / 2 if n == 1 else 0.0)
+            held = None
+            if stop is not None and i == n - 1:
+                held, since = (yield from block.acquire(who)), env.now
+            else:
+                yield from block.occupy(who, hold)
             if i == 0:
                 log.add(env.now, who, "enter", step.section, "", 0)
                 if slot is not None:  # the headway counts from entering the section
                     step.track.release_after(who, slot, step.headway_h)
             yield env.timeout(run / n)
-    else:
+            if held is not None:
+                yield from stand(model, who, stop)
+                block.release_after(who, held, max(0.0, since + hold - env.now))
+    elif stop is None:
         yield from step.track.occupy(who, step.headway_h)
         log.add(env.now, who, "enter", step.section, "", 0)
         yield env.timeout(run)
+    else:
+        held, since = (yield from step.track.acquire(who)), env.now
+        log.add(env.now, who, "enter", step.section, "", 0)
+        yield env.timeout(run)
+        yield from stand(model, who, stop)
+        step.track.release_after(who, held, max(0.0, since + step.headway_h - env.now))
     log.add(env.now, who, "leave", step.section, "", 0)
     return run
+
+
+def _stops(model: Model, route: Route) -> dict[int, Stop]:
+    """The train's stops, keyed by the index of the rail leg that ends at each: the gauge
+    terminals it changes at and its railhead."""
+    out: dict[int, Stop] = {}
+    last = None
+    for i, leg in enumerate(route.legs):
+        if leg.mode == "rail" and leg.edges:
+            last = i
+        elif leg.mode == "gauge_change" and last is not None:
+            out[last] = Stop(leg.start, model.terminal(leg.start, leg.method or "transload"))
+            last = None
+    if last is not None:
+        out[last] = Stop(route.destination, model.ramp(route.destination))
+    return out
 
 
 def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) -> Generator[Any, Any, None]:
@@ -80,24 +147,29 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
     ramp.release(who, slot)
     home = route.origin  # where the stock now in use was taken
     returns = 0  # empty trains sent home so far
-    for leg in route.legs:
+    stops = _stops(model, route)  # where it is served: it holds the section before each until it can stand there
+    stop: Stop | None = None
+    for i, leg in enumerate(route.legs):
         if leg.mode == "rail":
-            for u, v, k in leg.edges:
+            stop = stops.get(i, stop)
+            for j, (u, v, k) in enumerate(leg.edges):
                 step = model.rail_step(u, v, k)
                 if step.crosses_border and env.now < cleared_at:
                     log.add(env.now, who, "request", v, "clearance", 0)
                     yield env.timeout(cleared_at - env.now)
                     log.add(env.now, who, "cleared", v, "", 0)
-                yield from run_section(model, who, step)
+                yield from run_section(model, who, step, stop if j == len(leg.edges) - 1 else None)
                 key = model._queue_key(step)
                 model.section_queue[key] = model.section_queue.get(key, 0) - 1
         elif leg.mode == "gauge_change":
             node, method = leg.start, leg.method or "transload"
             new_gauge = 1520 if gauge == 1435 else 1435
             terminal = model.terminal(node, method)
+            here = stop if stop is not None and stop.node == node else Stop(node, terminal)
+            stop = None
             if method == "transload":
                 # drive off onto wagons of the other gauge, called when the terminal's slot comes
-                slot = yield from terminal.acquire(who)
+                slot = yield from served(model, who, here)
                 yield from model.wagons[new_gauge].take(who, wagons)
                 yield from model.locos[new_gauge].take(who, 1)
                 log.add(env.now, who, "gauge_change", terminal.place, "", 0)
@@ -108,7 +180,7 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                 env.process(empty_return(model, who, returns, node, home, gauge, wagons, 1))
                 wagon_pool, loco_pool = model.wagons[new_gauge], model.locos[new_gauge]
             else:  # bogie exchange: same wagons, new bogies, a locomotive of the new gauge
-                slot = yield from terminal.acquire(who)
+                slot = yield from served(model, who, here)
                 yield from model.locos[new_gauge].take(who, 1)
                 log.add(env.now, who, "gauge_change", terminal.place, "", 0)
                 yield env.timeout(model.router.gauge_change_hours(method, wagons))
@@ -119,8 +191,13 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
                 loco_pool = model.locos[new_gauge]
             model.committed[node] -= 1
             gauge, home = new_gauge, node
-    yield from model.ramp(route.destination).use(
-        who, f["shunting_hours"] + wagons * f["unload_hours_per_wagon"], event=("unload", "unloaded"))
+    ramp = model.ramp(route.destination)
+    here = stop if stop is not None and stop.node == route.destination else Stop(route.destination, ramp)
+    slot = yield from served(model, who, here)
+    log.add(env.now, who, "unload", ramp.place, "", 0)
+    yield env.timeout(f["shunting_hours"] + wagons * f["unload_hours_per_wagon"])
+    log.add(env.now, who, "unloaded", ramp.place, "", 0)
+    ramp.release(who, slot)
     wagon_gauge = int(wagon_pool.rid.split(":")[1])
     if wagon_gauge == gauge:
         env.process(empty_return(model, who, returns + 1, route.destination, home, gauge, wagons, 1))

@@ -70,6 +70,11 @@ class Server:
         self.close_targets = close_targets or (place,)
         self.use_priority = use_priority
 
+    @property
+    def free(self) -> bool:
+        """Whether a mover asking now would get a server at once (one is idle and none is queued)."""
+        return self.capacity > 0 and len(self.res.users) < self.res.capacity and not self.res.queue
+
     def _key(self, who: Who) -> tuple[int, float]:
         return who.key if self.use_priority else (0, 0.0)
 

@@ -1,0 +1,87 @@
+"""Holding tracks of stops: how many trains can wait at a railhead or gauge terminal.
+
+Data: ``networks/<name>/holding_tracks.csv``, one row per node
+(``node_id, trains, track_m, source, confidence, notes``). ``trains`` counts the
+trains that can stand *waiting* at the node beside those at its ramps or its
+gauge-change terminal; or ``track_m`` gives the length of track where waiting
+trains can stand, turned into trains with the train-length factor
+(``max_train_length_m``), rounded down. Give one of the two. A node without a
+row gets the factor ``holding_tracks_default`` (an assumption, stated in every
+run's summary).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+from mobility.errors import NetworkError
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Holding tracks at one node, with where the figure comes from."""
+
+    node: str
+    trains: int | None  # trains that can wait at the node, when the data counts them
+    track_m: float | None  # length of holding track, when the data gives a length instead
+    source: str
+    confidence: str
+
+    def count(self, train_length_m: float) -> int:
+        """Trains that can wait: ``trains``, or ``track_m`` over ``train_length_m`` rounded down."""
+        if self.trains is not None:
+            return self.trains
+        return int((self.track_m or 0.0) // train_length_m)
+
+
+def holding_tracks(name: str) -> dict[str, Holding]:
+    """The holding tracks of the embedded network ``name`` (empty when it has no
+    ``holding_tracks.csv`` or is not an embedded network).
+
+    Raises :class:`NetworkError` naming file, field and fix for an unknown node,
+    a missing or bad count or length, both given, a missing source or a node twice.
+    """
+    from mobility.network.builtin import available_networks, builtin_network, networks_root
+
+    if name not in available_networks():
+        return {}
+    path = networks_root() / name / "holding_tracks.csv"
+    if not path.exists():
+        return {}
+    nodes = set(builtin_network(name).rail.nodes)
+    out: dict[str, Holding] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.DictReader(fh), start=2):
+            node = (row.get("node_id") or "").strip()
+            where = f"{path}:{i}"
+            if node not in nodes:
+                raise NetworkError(f"{where}: node_id {node!r} is not a rail node of nodes.csv; fix the id")
+            trains_s, track_s = (row.get("trains") or "").strip(), (row.get("track_m") or "").strip()
+            if bool(trains_s) == bool(track_s):
+                raise NetworkError(f"{where}: give exactly one of trains and track_m (trains that can wait at "
+                                   "the node, or the length of track they can wait on)")
+            trains = track = None
+            if trains_s:
+                try:
+                    trains = int(trains_s)
+                except ValueError:
+                    trains = -1
+                if trains < 0:
+                    raise NetworkError(f"{where}: trains {trains_s!r} is not a whole number >= 0; give the "
+                                       "number of trains that can wait at the node")
+            else:
+                try:
+                    track = float(track_s)
+                except ValueError:
+                    track = -1.0
+                if not 0 <= track < 100_000:
+                    raise NetworkError(f"{where}: track_m {track_s!r} is not a length in metres (0 to 100000); "
+                                       "give the length of track where waiting trains can stand")
+            src = (row.get("source") or "").strip()
+            if not src:
+                raise NetworkError(f"{where}: source is empty; give a source key or the word assumption")
+            if node in out:
+                raise NetworkError(f"{where}: node_id {node!r} appears twice; keep one row")
+            out[node] = Holding(node, trains, track, src, (row.get("confidence") or "").strip())
+    return out
