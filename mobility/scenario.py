@@ -186,6 +186,10 @@ class Infrastructure(_Strict):
     """Infrastructure overrides: terminals and section attributes (e.g. trains_per_day, opens)."""
 
     terminals: tuple[TerminalOverride, ...] = Field((), max_length=1_000)
+    holding_tracks: dict[Id, Annotated[int, Field(ge=0, le=100)]] = Field(  # type: ignore[valid-type]
+        default_factory=dict, max_length=1_000,
+        description="rail node id -> trains that can wait at it (a railhead or gauge terminal) beside those at "
+                    "its ramps; overrides the network's holding_tracks.csv and the factor holding_tracks_default")
     sections: Annotated[dict[Id, SectionOverride], AfterValidator(_as_changes)] = Field(  # type: ignore[valid-type]
         default_factory=dict, max_length=10_000,
         description="section id -> attributes (see mobility.network.model.SECTION_ATTRIBUTES)")
@@ -592,6 +596,13 @@ def scenario_problems(sc: Scenario) -> list[str]:
             problems.append(section_problem(where, sec) or "")
     for i, t in enumerate(sc.infrastructure.terminals):
         p = node_problem(f"infrastructure.terminals[{i}].node", t.node)
+        if p:
+            problems.append(p)
+    for node in sc.infrastructure.holding_tracks:
+        p = node_problem(f"infrastructure.holding_tracks.{_short(node)}", node)
+        if p is None and node not in net.rail:
+            p = (f"infrastructure.holding_tracks.{_short(node)}: {net.label(node)} is not on the rail network, so "
+                 "holding tracks there would change nothing; give a railhead or gauge terminal")
         if p:
             problems.append(p)
     for i, d in enumerate(sc.disruptions):

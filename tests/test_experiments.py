@@ -79,7 +79,9 @@ def terminal_scenario() -> Scenario:
                            "mode": 1.0, "high": 1.6, "scale": "multiply"}],
         "infrastructure": {"sections": {s: {"trains_per_day": 200, "tracks": 2} for s in rail},
                            "terminals": [{"node": n, "method": "ramp", "ramps": 20}
-                                         for n in ("warszawa_wsch", "pabrade")]},
+                                         for n in ("warszawa_wsch", "pabrade")],
+                           # room for every waiting train, so the terminals' ramps bind and not standing room
+                           "holding_tracks": {n: 100 for n in ("mockava", "sestokai", "palemonas", "pabrade")}},
         "targets": {"reading": "cumulative", "theatre_share": 1.0,
                     "tiers": [{"day": 4, "troops": 6000}, {"day": 8, "troops": 12000}]},
     }

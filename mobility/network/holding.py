@@ -7,7 +7,7 @@ gauge-change terminal; or ``track_m`` gives the length of track where waiting
 trains can stand, turned into trains with the train-length factor
 (``max_train_length_m``), rounded down. Give one of the two. A node without a
 row gets the factor ``holding_tracks_default`` (an assumption, stated in every
-run's summary).
+run's summary). A scenario's ``infrastructure.holding_tracks`` overrides both.
 """
 
 from __future__ import annotations

@@ -206,12 +206,15 @@ class Model:
 
     def standing(self, node: str) -> Server:
         """Holding tracks at a stop (railhead or gauge terminal): trains that can wait there beside
-        those at its ramps; from the network's ``holding_tracks.csv``, else the stated default."""
+        those at its ramps; from the scenario's ``infrastructure.holding_tracks``, else the network's
+        ``holding_tracks.csv``, else the stated default."""
         s = self.servers.get(f"standing:{node}")
         if s is not None:
             return s
         row, f = self.holding.get(node), self.factors
-        if row is None:
+        if node in self.scenario.infrastructure.holding_tracks:
+            n = self.scenario.infrastructure.holding_tracks[node]
+        elif row is None:
             n = int(f["holding_tracks_default"])
             self.assumed.setdefault(f"standing:{node}", (
                 f"{self.network.label(node)}: {n} train(s) can wait on holding tracks (factor holding_tracks_default; "

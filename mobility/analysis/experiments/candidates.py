@@ -240,7 +240,7 @@ def merge_overlay(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[s
 
     ``infrastructure.terminals`` lists append (a later entry for the same node
     and method wins); ``infrastructure.sections`` merge per section and
-    attribute; ``resources``, ``policies`` and ``factors`` replace the fields
+    attribute, ``infrastructure.holding_tracks`` per node; ``resources``, ``policies`` and ``factors`` replace the fields
     the overlay gives. Neither input is changed.
 
     >>> merge_overlay({"resources": {"hets": 0, "wagons_1435": 600}}, {"resources": {"hets": 40}})
@@ -255,7 +255,8 @@ def merge_overlay(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[s
             for sec, attrs in (value.pop("sections", None) or {}).items():
                 secs[sec] = {**secs.get(sec, {}), **(attrs or {})}
             terms = [*(infra.get("terminals") or ()), *(value.pop("terminals", None) or ())]
-            out["infrastructure"] = {**infra, **value, "sections": secs, "terminals": terms}
+            holds = {**(infra.get("holding_tracks") or {}), **(value.pop("holding_tracks", None) or {})}
+            out["infrastructure"] = {**infra, **value, "sections": secs, "terminals": terms, "holding_tracks": holds}
         elif key in ("resources", "policies", "factors") and isinstance(value, dict):
             out[key] = {**(out.get(key) or {}), **value}
         else:
