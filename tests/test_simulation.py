@@ -36,7 +36,9 @@ def terminal_bound(baseline_dict: dict, node: str | None = None, ramps: int = 1)
     rail = load_network(year=2025).rail
     d["infrastructure"] = {"terminals": terms,
                            "sections": {d_["section"]: {"trains_per_day": 48, "tracks": 2}
-                                        for _, _, d_ in rail.edges(data=True)}}
+                                        for _, _, d_ in rail.edges(data=True)},
+                           # room for every waiting train: the terminals' ramps bind, not their standing room
+                           "holding_tracks": {n: 100 for n in ("mockava", "sestokai", "palemonas", "gaiziunai")}}
     return d
 
 
