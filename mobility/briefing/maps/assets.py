@@ -72,6 +72,8 @@ CSS = """
 .leaflet-tooltip.mob-label { background: rgba(255,255,255,0.82); border: none; box-shadow: none;
   padding: 0 3px; font-size: 11.5px; font-weight: bold; color: #222; }
 .leaflet-tooltip.mob-label::before { display: none; }
+.leaflet-tooltip.mob-label.mob-town { background: none; font-weight: normal; font-size: 11px; color: #4d4437;
+  padding: 0 2px; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
 .mob-country { color: #7a7266; font: bold 13px/1 "Helvetica Neue", Arial, sans-serif; letter-spacing: 3px;
   text-align: center; white-space: nowrap; pointer-events: none; }
 .leaflet-container.mob-map .leaflet-control-attribution { font-size: 10px; max-width: 55vw; }
@@ -93,7 +95,9 @@ CSS = """
 # Name labels are placed in the browser, at every zoom, most important first (class mob-rank-<n>,
 # lower first): each takes the first of eight positions around its marker that overlaps no label
 # already placed and no marker; one that finds none is hidden. A label with class mob-minz-<zoom
-# x 100> is hidden below that zoom. Town names of the basemap (mob-town) come after the network's.
+# x 100> is hidden below that zoom. Town names of the basemap (mob-town) come after the network's:
+# a town is named only where its dot and name cover no network label, marker or country name, and its
+# dot shows only while it is named.
 LABEL_JS = """(function () {
   var map = __MAP__;
   map.getContainer().classList.add('mob-map');
@@ -126,19 +130,35 @@ LABEL_JS = """(function () {
         labels.push({layer: l, tip: t, el: t._container, rank: rankOf(t.options.className),
                      minz: minzOf(t.options.className)});
       }
-      if (l instanceof L.CircleMarker && (l.options.pane === 'mob-nodes' || l.options.pane === 'mob-basemap')) {
+      if (l instanceof L.CircleMarker && l.options.pane === 'mob-nodes') {
         markers.push({layer: l, p: map.latLngToContainerPoint(l.getLatLng()), r: l.getRadius() + 1});
       }
     });
     labels.sort(function (a, b) { return a.rank - b.rank || a.el.textContent.localeCompare(b.el.textContent); });
-    var placed = [];
+    var placed = [], countries = false, origin = map.getContainer().getBoundingClientRect();
+    function hide(lab) {
+      lab.el.style.display = 'none'; lab.el.dataset.mobPlaced = '';
+      if (lab.layer.options.mobTown) { lab.layer.setStyle({opacity: 0, fillOpacity: 0}); }
+    }
     labels.forEach(function (lab) {
-      var el = lab.el;
-      if (lab.minz > z + 1e-6) { el.style.display = 'none'; return; }
+      var el = lab.el, town = !!lab.layer.options.mobTown;
+      if (town && !countries) {  // towns keep clear of the network's labels and of the country names
+        countries = true;
+        document.querySelectorAll('.mob-country').forEach(function (c) {
+          var b = c.getBoundingClientRect();
+          if (b.width) { placed.push([b.left - origin.left, b.top - origin.top, b.right - origin.left, b.bottom - origin.top]); }
+        });
+      }
+      if (lab.minz > z + 1e-6) { hide(lab); return; }
       el.style.display = '';
       if (!el._mobSize) { el._mobSize = [el.offsetWidth, el.offsetHeight]; }
       var w = el._mobSize[0], h = el._mobSize[1], ll = lab.layer.getLatLng(), p = map.latLngToContainerPoint(ll);
       var r = lab.layer.getRadius ? lab.layer.getRadius() + 1 : 0;
+      var dot = [p.x - r, p.y - r, p.x + r, p.y + r];
+      if (town && (placed.some(function (q) { return hit(dot, q); }) ||
+                   markers.some(function (m) { return hit(dot, [m.p.x - m.r, m.p.y - m.r, m.p.x + m.r, m.p.y + m.r]); }))) {
+        hide(lab); return;  // a town under a network label or marker is not named
+      }
       var keep = / mob-keep/.test(' ' + lab.tip.options.className), chosen = null, best = null;
       // the eight spots next to the marker, then (labels that must show) farther out; a label never
       // covers another; only one that must show may, as a last resort, cover a marker
@@ -158,9 +178,10 @@ LABEL_JS = """(function () {
         }
       }
       chosen = chosen || best;
-      if (!chosen) { el.style.display = 'none'; el.dataset.mobPlaced = ''; return; }
+      if (!chosen) { hide(lab); return; }
       var chosenBox = chosen[2];
       placed.push(chosenBox);
+      if (town) { placed.push(dot); lab.layer.setStyle({opacity: 1, fillOpacity: 1}); }
       var o = options(chosen[0], chosen[1], h);
       lab.tip.options.direction = o.dir;
       lab.tip.options.offset = o.off;
@@ -229,12 +250,34 @@ def _basemap() -> dict[str, Any]:
 
 
 LAKES_FILE = "basemap-ne10m-lakes.geojson"
+RIVERS_FILE = "basemap-ne10m-rivers.geojson"
+URBAN_FILE = "basemap-ne50m-urban.geojson"
+PLACES_FILE = "basemap-ne10m-places.json"
 
 
 @lru_cache(maxsize=1)
 def _lakes() -> dict[str, Any]:
     """Natural Earth 1:10m lakes and lagoons around the corridor (shipped; see mobility/data/README.md)."""
     return json.loads(_asset_text(LAKES_FILE))
+
+
+@lru_cache(maxsize=1)
+def _rivers() -> dict[str, Any]:
+    """Natural Earth 1:10m rivers around the corridor, one feature per river (``name``, ``minor``)."""
+    return json.loads(_asset_text(RIVERS_FILE))
+
+
+@lru_cache(maxsize=1)
+def _urban() -> dict[str, Any]:
+    """Natural Earth 1:50m urban areas around the corridor (one MultiPolygon)."""
+    return json.loads(_asset_text(URBAN_FILE))
+
+
+@lru_cache(maxsize=1)
+def _places() -> list[dict[str, Any]]:
+    """Natural Earth 1:10m populated places around the corridor, most important first."""
+    data = json.loads(_asset_text(PLACES_FILE))
+    return [dict(zip(data["fields"], row)) for row in data["rows"]]
 
 
 _EXTERNAL_RE = re.compile(

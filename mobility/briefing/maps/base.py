@@ -20,6 +20,9 @@ from mobility.briefing.maps.assets import (
     _assets_html,
     _basemap,
     _lakes,
+    _places,
+    _rivers,
+    _urban,
     _Raw,
     _Script,
     external_references,
@@ -289,10 +292,16 @@ def base_map(network: Network, *, tiles: bool = False) -> folium.Map:
     }
     feats = [dict(f, properties={"style": land_style}) for f in _basemap()["features"]]
     _geojson(feats, pane="mob-basemap", interactive=False).add_to(basemap)
+    if not tiles:  # the tiles have their own towns and rivers
+        urban = {"fillColor": "#e2d6c2", "fillOpacity": 1.0, "stroke": False}
+        _geojson([dict(f, properties={"style": urban}) for f in _urban()["features"]],
+                 pane="mob-basemap", interactive=False).add_to(basemap)
     water = {"fillColor": "#c9dff0", "fillOpacity": 0.0 if tiles else 1.0, "color": "#8fb3d0", "weight": 0.6,
              "opacity": 0.9}
     lakes = [dict(f, properties={"style": water}) for f in _lakes()["features"]]
     _geojson(lakes, pane="mob-basemap", interactive=False).add_to(basemap)
+    if not tiles:
+        _add_rivers(m, basemap)
     for name, lat, lon in _country_labels(bounds):
         folium.Marker(
             [lat, lon],
@@ -306,7 +315,73 @@ def base_map(network: Network, *, tiles: bool = False) -> folium.Map:
             pane="mob-basemap",
         ).add_to(basemap)
     basemap.add_to(m)
+    if not tiles:
+        _add_towns(m, network)
     return m
+
+
+RIVER_MINOR_ZOOM = 7.0
+"""The smaller rivers (Natural Earth's European supplement) show from this zoom."""
+
+RIVERS_JS = """(function () {
+  var map = __MAP__, minor = __MINOR__;
+  function show() { minor.setStyle({opacity: map.getZoom() >= __ZOOM__ ? 0.9 : 0}); }
+  map.on('zoomend', show);
+  show();
+})();"""
+
+
+def _add_rivers(m: folium.Map, group: folium.FeatureGroup) -> None:
+    """Natural Earth rivers under the network: the main ones always, the smaller from a closer zoom."""
+    river = {"color": "#6b9bcb", "weight": 1.6, "opacity": 0.9}
+    feats = _rivers()["features"]
+    main = [dict(f, properties={"style": river}) for f in feats if not f["properties"].get("minor")]
+    minor = [dict(f, properties={"style": dict(river, weight=1.1)}) for f in feats if f["properties"].get("minor")]
+    _geojson(main, pane="mob-basemap", interactive=False).add_to(group)
+    layer = _geojson(minor, pane="mob-basemap", interactive=False)
+    layer.add_to(group)
+    code = RIVERS_JS.replace("__MAP__", m.get_name()).replace("__MINOR__", layer.get_name())
+    layer.add_child(_Script(code.replace("__ZOOM__", str(RIVER_MINOR_ZOOM))))
+
+
+TOWNS_JS = """(function () {
+  var group = __GROUP__, rows = __ROWS__;
+  rows.forEach(function (t) {  // name, lat, lon, rank, zoom x 100 from which it is named
+    L.circleMarker([t[1], t[2]], {radius: 2.5, pane: 'mob-basemap', interactive: false, mobTown: true,
+                                  color: '#fff', weight: 1, fillColor: '#5b5044', fill: true, fillOpacity: 1})
+      .bindTooltip(t[0], {permanent: true, direction: 'right', offset: [4, 0], pane: 'mob-labels',
+                          className: 'mob-label mob-town mob-rank-' + t[3] + ' mob-minz-' + t[4]})
+      .addTo(group);
+  });
+})();"""
+TOWN_RANK0 = 10_000
+"""Town labels rank after every network label (the network's ranks are below this)."""
+TOWN_NEAR_NODE_KM = 10.0
+"""A town this close to a network node is left to the node's own label."""
+
+
+def _add_towns(m: folium.Map, network: Network) -> None:
+    """Natural Earth populated places as small dots with names, in their own layer ("Towns").
+
+    Ranked by Natural Earth's ``scalerank`` then population, each from Natural Earth's
+    ``min_zoom``; the label script names a town only where it is clear of the network's
+    labels and markers, and hides its dot with it.
+    """
+    from mobility.network.geometry import haversine_m
+
+    nodes = [(network.node(n)["x"], network.node(n)["y"]) for n in network.node_ids]
+    rows = []
+    for place in _places():
+        lon, lat = float(place["lon"]), float(place["lat"])
+        if any(haversine_m(lon, lat, x, y) < TOWN_NEAR_NODE_KM * 1000 for x, y in nodes):
+            continue
+        rows.append([_esc(str(place["name"])), lat, lon, TOWN_RANK0 + len(rows), round(float(place["min_zoom"]) * 100)])
+    if not rows:
+        return
+    group = folium.FeatureGroup(name="Towns (Natural Earth)", show=True)
+    group.add_to(m)
+    code = TOWNS_JS.replace("__GROUP__", group.get_name()).replace("__ROWS__", _js_json(rows))
+    group.add_child(_Script(code))
 
 
 def _file_mode(path: Path) -> int:
