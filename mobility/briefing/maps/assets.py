@@ -18,9 +18,9 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 BASEMAP_FILE = "basemap-ne50m.geojson"
 BASEMAP_ATTRIBUTION = "Basemap: Natural Earth (public domain)"
 BASEMAP_BOUNDS = (
-    (48.0, 5.0),
-    (63.0, 40.0),
-)  # the shipped polygons' extent: (south, west), (north, east)
+    (46.0, 0.0),
+    (64.0, 46.0),
+)  # the shipped country outlines' extent: (south, west), (north, east)
 
 
 MAP_GENERATOR = '<meta name="generator" content="mobility">'
