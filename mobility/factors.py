@@ -54,9 +54,20 @@ _TABLE: tuple[Factor, ...] = (
     Factor("wagon_length_m", 22, "m", "assumption (6-axle heavy flat ~20-23 m)", "assumption"),
     Factor("locomotive_length_m", 23, "m", "assumption", "assumption"),
     Factor("tracked_per_wagon", 1, "vehicles/wagon", "C34 (one MBT per wagon); R102", "S"),
-    Factor("wheeled_per_wagon", 2.5, "vehicles/wagon", "R93 (900 wagons for ~2,500 pieces, 2.8/wagon)", "E",
-           "wheeled vehicles and trailers"),
-    Factor("containers_per_wagon", 2, "containers/wagon", "assumption (40 ft flat with 2 x 20 ft)", "assumption"),
+    Factor("wheeled_per_wagon", 3.2, "vehicles/wagon", "R93 (3/4 ID ABCT 2017: ~2,800 pieces, ~900 wagons); R94; C34",
+           "E",
+           "wheeled vehicles and trailers per military flat, calibrated on the 2017 ABCT move read as: its ~900 "
+           "wagons carried the tracked vehicles, one per wagon (C34), and the wheeled vehicles and trailers, the "
+           "containers going by line haul (R93: 'by rail, line haul, convoy'); the R94 brigade (395 tracked, "
+           "976 wheeled, 349 trailers, 780 containers) scaled to 2,800 pieces has 442 tracked and 1,484 wheeled "
+           "and trailers: 1,484 / (900 - 442) = 3.2"),
+    Factor("containers_per_wagon", 3, "containers/wagon", "assumption (a 60 ft intermodal wagon takes three "
+           "20 ft containers)", "assumption",
+           "containers per intermodal (container) wagon: containers moved by rail ride the intermodal pool "
+           "(resources.intermodal_wagons_*), never the military flats"),
+    Factor("intermodal_wagons_default", 300, "wagons", "assumption", "assumption",
+           "intermodal (container) wagons of each gauge available for military containers where the scenario "
+           "does not set resources.intermodal_wagons_*; stated in the run's assumptions when a train uses them"),
     Factor("load_hours_per_wagon", 0.3, "h/wagon", "DOMAIN §17.1.3 (reload 3-6 h for 15-20 wagons: 0.15-0.4)", "E",
            "lashing, centring and inspection at a ramp; C22's wheeled battalion loaded slower (~50 vehicles/day)"),
     Factor("unload_hours_per_wagon", 0.035, "h/wagon", "C20 (15 tracked off in <30 min)", "S"),
@@ -159,7 +170,7 @@ MAY_BE_ZERO = frozenset({
 })
 
 #: Factors counted in whole numbers (ramps, lanes, vehicles per march unit).
-WHOLE = frozenset({"default_ramps", "holding_tracks_default", "transload_ramp_pairs_default", "march_unit_vehicles",
+WHOLE = frozenset({"default_ramps", "holding_tracks_default", "intermodal_wagons_default", "transload_ramp_pairs_default", "march_unit_vehicles",
                    "border_lanes"})
 #: How far an override may stray from the table value, either way (a plausibility bound, an assumption:
 #: a factor 100 times off its source is a typing error, and bounded factors keep a run's work bounded).

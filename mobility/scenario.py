@@ -148,6 +148,11 @@ class Resources(_Strict):
 
     wagons_1435: int = Field(600, ge=0, le=100_000)
     wagons_1520: int = Field(600, ge=0, le=100_000)
+    intermodal_wagons_1435: int | None = Field(None, ge=0, le=100_000, description="container (intermodal) "
+                                               "wagons for containers moved by rail; default: the factor "
+                                               "intermodal_wagons_default, stated in the run's assumptions")
+    intermodal_wagons_1520: int | None = Field(None, ge=0, le=100_000, description="as intermodal_wagons_1435, "
+                                               "on 1520 mm")
     locomotives_1435: int = Field(25, ge=0, le=10_000)
     locomotives_1520: int = Field(25, ge=0, le=10_000)
     hets: int = Field(0, ge=0, le=10_000)

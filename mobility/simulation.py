@@ -218,9 +218,11 @@ def preflight(scenario: Scenario, *, max_movers: int = MAX_MOVERS) -> None:
             plan = plans[u.id]
             if plan.rail is not None:
                 gauge = plan.rail.mover.gauge or next(leg.gauge for leg in plan.rail.legs if leg.mode == "rail")
-                need = max((w for w, *_ in trains_needed(model, *plan.rail_load, wagons_per_train(model, plan.rail))),
-                           default=0)
+                trains = trains_needed(model, *plan.rail_load, wagons_per_train(model, plan.rail))
+                need = max((w - c for w, *_, c in trains), default=0)
+                boxes = max((c for *_, c in trains), default=0)
                 for what, have, amount in ((f"wagons_{gauge}", getattr(r, f"wagons_{gauge}"), need),
+                                           (f"intermodal_wagons_{gauge}", model.intermodal[gauge].capacity, boxes),
                                            (f"locomotives_{gauge}", getattr(r, f"locomotives_{gauge}"), 1)):
                     if amount > have:
                         raise ScenarioError(f"resources.{what}: a train of unit {u.id} needs {amount} at once but "

@@ -155,6 +155,8 @@ class Model:
                        for g in GAUGES}
         self.locos = {g: Pool(self.env, self.log, f"locomotives:{g}", "locomotives", f"pool:{g}",
                               getattr(r, f"locomotives_{g}")) for g in GAUGES}
+        self.intermodal = {g: Pool(self.env, self.log, f"intermodal:{g}", "intermodal", f"pool:{g}",
+                                   self._intermodal_size(g)) for g in GAUGES}
         self.het_pool = Pool(self.env, self.log, "het", "het", "pool:het", r.hets)
         self.clearance_h = scenario.clearance_hours(factors)
         self.stock_sites = {s.id: s for s in scenario.stocks}
@@ -163,6 +165,18 @@ class Model:
         self._stream_seed = int(rng.integers(2**63))
         self._streams: dict[str, np.random.Generator] = {}
         self.sealift = Sealift(self, r.roro_ships)
+
+    def _intermodal_size(self, gauge: int) -> int:
+        n = getattr(self.scenario.resources, f"intermodal_wagons_{gauge}")
+        return int(self.factors["intermodal_wagons_default"]) if n is None else n
+
+    def intermodal_pool(self, gauge: int) -> Pool:
+        """Intermodal (container) wagons of ``gauge``; the default size is stated when a train uses it."""
+        if getattr(self.scenario.resources, f"intermodal_wagons_{gauge}") is None:
+            self.assumed.setdefault(f"intermodal:{gauge}", (
+                f"{self.intermodal[gauge].capacity} intermodal wagons of {gauge} mm for containers moved by rail "
+                f"(factor intermodal_wagons_default; set resources.intermodal_wagons_{gauge} to change it)"))
+        return self.intermodal[gauge]
 
     # -- resources, created on first use -------------------------------------------
     def _server(self, rid: str, kind: str, place: str, capacity: int, close_targets: tuple[str, ...],
@@ -665,7 +679,7 @@ class Model:
         if plan.rail is not None:
             per = wagons_per_train(self, plan.rail)
             router = self.router_at(self.env.now)
-            for wagons, tr, wh, co in trains_needed(self, *plan.rail_load, per):
+            for wagons, tr, wh, co, inter in trains_needed(self, *plan.rail_load, per):
                 # each train is routed on its own, so trains spread over the gauge terminals
                 try:
                     rail, road_after = self._rail_plan(router, unit, congested=True)
@@ -675,7 +689,7 @@ class Model:
                 for leg in rail.legs:
                     if leg.mode == "gauge_change":
                         self.committed[leg.start] = self.committed.get(leg.start, 0) + 1
-                loads.append(("rail", tr + wh + co, tr, (wagons, tr, wh, rail, road_after)))
+                loads.append(("rail", tr + wh + co, tr, (wagons, tr, wh, rail, road_after, inter)))
         mu = int(self.factors["march_unit_vehicles"])
         tracked_road, wheeled_road = plan.road_load
         for tracked, count in ((True, tracked_road), (False, wheeled_road)):
@@ -721,8 +735,8 @@ class Model:
             yield env.timeout(cleared_at - to_border - env.now)
             self.log.add(env.now, who, "cleared", first.origin, "", 0)
         if kind == "rail":
-            wagons, tr, wh, rail, road_after = detail
-            yield from train(self, who, rail, wagons, cleared_at)
+            wagons, tr, wh, rail, road_after, inter = detail
+            yield from train(self, who, rail, wagons, cleared_at, intermodal=inter)
             if road_after is not None:
                 _, profile, het = self.convoy_mover(tracked=tr > 0, heavy=heavy)
                 # the train's vehicles march on from the railhead as one serial
@@ -740,7 +754,7 @@ class Model:
         """Every resource used: id, kind, place, capacity."""
         rows = [{"resource": s.rid, "kind": s.kind, "place": s.place, "capacity": s.capacity,
                  "unit": "servers"} for s in self.servers.values()]
-        for p in [*self.wagons.values(), *self.locos.values(), self.het_pool]:
+        for p in [*self.wagons.values(), *self.intermodal.values(), *self.locos.values(), self.het_pool]:
             rows.append({"resource": p.rid, "kind": p.kind, "place": p.place, "capacity": p.capacity,
                          "unit": p.kind})
         if any(r[6] == "clearance" for r in self.log._rows):

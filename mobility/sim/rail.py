@@ -127,19 +127,26 @@ def _stops(model: Model, route: Route) -> dict[int, Stop]:
     return out
 
 
-def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) -> Generator[Any, Any, None]:
+def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float, *,
+          intermodal: int = 0) -> Generator[Any, Any, None]:
     """The process of one train from its loading ramp to its railhead.
 
-    Its stock is taken when its loading slot comes and goes back to where it
-    was taken as an empty train over the network (:func:`empty_return`).
+    ``wagons``: all its wagons, of which ``intermodal`` container wagons from the
+    intermodal pool and the rest military flats. Its stock is taken when its loading
+    slot comes and goes back to where it was taken as an empty train over the
+    network (:func:`empty_return`).
     """
     env, f, log = model.env, model.factors, model.log
     gauge = route.mover.gauge or next(leg.gauge for leg in route.legs if leg.mode == "rail")
-    wagon_pool, loco_pool = model.wagons[gauge], model.locos[gauge]
+    flats = wagons - intermodal
+    loco_pool = model.locos[gauge]
+    stock = gauge  # gauge of the wagons in use
     # the stock is called when the train's ramp slot comes: waiting for a ramp holds no wagons
     ramp = model.ramp(route.origin)
     slot = yield from ramp.acquire(who)
-    yield from wagon_pool.take(who, wagons)
+    yield from model.wagons[gauge].take(who, flats)
+    if intermodal:
+        yield from model.intermodal_pool(gauge).take(who, intermodal)
     yield from loco_pool.take(who, 1)
     log.add(env.now, who, "load", ramp.place, "", 0)
     yield env.timeout(f["shunting_hours"] + wagons * f["load_hours_per_wagon"])
@@ -170,15 +177,17 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
             if method == "transload":
                 # drive off onto wagons of the other gauge, called when the terminal's slot comes
                 slot = yield from served(model, who, here)
-                yield from model.wagons[new_gauge].take(who, wagons)
+                yield from model.wagons[new_gauge].take(who, flats)
+                if intermodal:
+                    yield from model.intermodal_pool(new_gauge).take(who, intermodal)
                 yield from model.locos[new_gauge].take(who, 1)
                 log.add(env.now, who, "gauge_change", terminal.place, "", 0)
                 yield env.timeout(model.router.gauge_change_hours(method, wagons))
                 log.add(env.now, who, "gauge_changed", terminal.place, "", 0)
                 terminal.release(who, slot)
                 returns += 1
-                env.process(empty_return(model, who, returns, node, home, gauge, wagons, 1))
-                wagon_pool, loco_pool = model.wagons[new_gauge], model.locos[new_gauge]
+                env.process(empty_return(model, who, returns, node, home, gauge, flats, 1, intermodal=intermodal))
+                stock, loco_pool = new_gauge, model.locos[new_gauge]
             else:  # bogie exchange: same wagons, new bogies, a locomotive of the new gauge
                 slot = yield from served(model, who, here)
                 yield from model.locos[new_gauge].take(who, 1)
@@ -198,16 +207,16 @@ def train(model: Model, who: Who, route: Route, wagons: int, cleared_at: float) 
     yield env.timeout(f["shunting_hours"] + wagons * f["unload_hours_per_wagon"])
     log.add(env.now, who, "unloaded", ramp.place, "", 0)
     ramp.release(who, slot)
-    wagon_gauge = int(wagon_pool.rid.split(":")[1])
-    if wagon_gauge == gauge:
-        env.process(empty_return(model, who, returns + 1, route.destination, home, gauge, wagons, 1))
+    if stock == gauge:
+        env.process(empty_return(model, who, returns + 1, route.destination, home, gauge, flats, 1,
+                                 intermodal=intermodal))
     else:  # bogie-exchanged wagons go home through the exchange; the locomotive with them
-        env.process(empty_return(model, who, returns + 1, route.destination, route.origin, wagon_gauge, wagons, 1,
-                                 loco_gauge=gauge))
+        env.process(empty_return(model, who, returns + 1, route.destination, route.origin, stock, flats, 1,
+                                 loco_gauge=gauge, intermodal=intermodal))
 
 
 def empty_return(model: Model, who: Who, n: int, start: str, home: str, gauge: int, wagons: int, locos: int,
-                 *, loco_gauge: int | None = None) -> Generator[Any, Any, None]:
+                 *, loco_gauge: int | None = None, intermodal: int = 0) -> Generator[Any, Any, None]:
     """Empty stock runs back from ``start`` to ``home`` as a train, taking paths like any
     other; its wagons and locomotive are back in their pools after the turnaround.
 
@@ -240,15 +249,21 @@ def empty_return(model: Model, who: Who, n: int, start: str, home: str, gauge: i
     turnaround = model.factors["wagon_turnaround_hours"]
     if wagons:
         model.wagons[gauge].give_back(who, wagons, turnaround)
+    if intermodal:
+        model.intermodal[gauge].give_back(who, intermodal, turnaround)
     if locos:
         model.locos[gauge if loco_gauge is None else loco_gauge].give_back(who, locos, turnaround)
 
 
-def trains_needed(model: Model, tracked: int, wheeled: int, containers: int, per_train: int) -> list[tuple[int, int, int, int]]:
-    """Split a rail load into trains: ``(wagons, tracked, wheeled, containers)`` per train.
+def trains_needed(model: Model, tracked: int, wheeled: int, containers: int,
+                  per_train: int) -> list[tuple[int, int, int, int, int]]:
+    """Split a rail load into trains: ``(wagons, tracked, wheeled, containers, intermodal)`` per train.
 
-    Tracked vehicles take ``tracked_per_wagon``, wheeled vehicles and trailers
-    ``wheeled_per_wagon``, containers ``containers_per_wagon`` (factor table).
+    Tracked vehicles take ``tracked_per_wagon`` and wheeled vehicles and trailers
+    ``wheeled_per_wagon`` on military flats; containers ride intermodal (container)
+    wagons, ``containers_per_wagon`` each (factor table). ``wagons`` counts both
+    kinds, ``intermodal`` the container wagons among them; each train takes its
+    share of both.
     """
     f = model.factors
     wt = math.ceil(tracked / f["tracked_per_wagon"]) if tracked else 0
@@ -261,7 +276,7 @@ def trains_needed(model: Model, tracked: int, wheeled: int, containers: int, per
     out = []
     for i in range(n):
         w = total // n + (1 if i < total % n else 0)
-        out.append((w, _share(tracked, n, i), _share(wheeled, n, i), _share(containers, n, i)))
+        out.append((w, _share(tracked, n, i), _share(wheeled, n, i), _share(containers, n, i), _share(wc, n, i)))
     return out
 
 

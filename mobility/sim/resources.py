@@ -152,7 +152,8 @@ class Pool:
     def take(self, who: Who, amount: int) -> Generator[Any, Any, None]:
         """Wait until ``amount`` is free and take it."""
         if amount > self.capacity:
-            field = {"wagons": "wagons_", "locomotives": "locomotives_"}.get(self.kind, "")
+            field = {"wagons": "wagons_", "locomotives": "locomotives_", "intermodal": "intermodal_wagons_"}.get(
+                self.kind, "")
             field = f"resources.{field}{self.rid.split(':')[-1]}" if field else "resources.hets"
             raise ScenarioError(f"{field}: {who.mover} of unit {who.unit} needs {amount} at once but the pool "
                                 f"holds {self.capacity}; raise {field}")
