@@ -29,7 +29,8 @@ def terminal_bound(baseline_dict: dict, node: str | None = None, ramps: int = 1)
     d = small(baseline_dict, year=2025, horizon_days=120)
     d["forces"] = [{"id": "mech", "type": "mech_bde", "count": 6, "ready_day": 0, "stagger_days": 0.5,
                     "origin": "bialystok", "destination": "gaiziunai", "mode": "rail"}]
-    d["resources"] = {"wagons_1435": 5000, "wagons_1520": 5000, "locomotives_1435": 200, "locomotives_1520": 200}
+    d["resources"] = {"wagons_1435": 5000, "wagons_1520": 5000, "locomotives_1435": 200, "locomotives_1520": 200,
+                      "intermodal_wagons_1435": 5000, "intermodal_wagons_1520": 5000}
     terms = [{"node": "bialystok", "method": "ramp", "ramps": 16}, {"node": "gaiziunai", "method": "ramp", "ramps": 16}]
     if node is not None:
         terms.append({"node": node, "method": "transload", "ramps": ramps})
