@@ -54,15 +54,16 @@ def compose_map(network: Network, events: pd.DataFrame, bottlenecks: pd.DataFram
         Network, flows, bottlenecks, playback and the tier table.
     """
     from mobility.briefing import maps
+    from mobility.briefing.maps.base import set_focus
+    from mobility.briefing.maps.run_layers import _section_index, interest_points
 
     m = maps.network_map(network, title=map_title(name, network.name, year), tiles=tiles)
-    maps.add_flows(m, network, events)
-    maps.add_bottlenecks(m, network, bottlenecks.head(TOP_BOTTLENECKS))
+    index = _section_index(network)  # laid out once for the flows, bottlenecks and focus
+    top = bottlenecks.head(TOP_BOTTLENECKS)
+    maps.add_flows(m, network, events, index=index)
+    maps.add_bottlenecks(m, network, top, index=index)
     maps.add_playback(m, network, events, tiers)
-    from mobility.briefing.maps.base import set_focus
-    from mobility.briefing.maps.run_layers import interest_points
-
-    set_focus(m, interest_points(network, events, bottlenecks.head(TOP_BOTTLENECKS)))
+    set_focus(m, interest_points(network, events, top, index=index))
     maps.add_tier_table(m, tiers, scenario=name, year=int(year) if year is not None else 0)
     return m
 

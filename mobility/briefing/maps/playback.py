@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mobility.analysis.disruptions import closed_at
 from mobility.briefing.maps.assets import _Raw, _Script
 from mobility.briefing.maps.base import (
     _finalise,
@@ -256,13 +255,18 @@ def _steps(network: Network, events: pd.DataFrame, runs: Runs) -> _Steps:
 
     # polylines: each directed run, then each node's point (nodes at one spot share it)
     line_coords: list[list[tuple[float, float]]] = []
-    cands: list[list[tuple[int, int, int]]] = []
+    cands: list[list[tuple[int, int, int]]] = []  # per section: (from node, to node, line)
+    leaving: list[dict[int, tuple[int, int, int]]] = []  # per section: the first run from each node
     for s in sections:
         row = []
         for u, v, coords in runs[s]:
             row.append((node_index.get(u, -2), node_index.get(v, -2), len(line_coords)))
             line_coords.append(coords)
         cands.append(row)
+        first_from: dict[int, tuple[int, int, int]] = {}
+        for c in row:
+            first_from.setdefault(c[0], c)
+        leaving.append(first_from)
     point_line: list[int] = []
     spots: dict[tuple[float, float], int] = {}
     for nd in node_ids:
@@ -273,18 +277,15 @@ def _steps(network: Network, events: pd.DataFrame, runs: Runs) -> _Steps:
             line_coords.append([xy])
         point_line.append(spots[xy])
 
-    def ends(k: int) -> set[int]:
-        if k < 0:
-            return set()
-        if at_node[k] >= 0:
-            return {int(at_node[k])}
-        return {c[j] for c in cands[on_section[k]] for j in (0, 1)}
+    def heading(sec: int, k: int) -> tuple[int, int, int]:
+        """The run of a section with no known start: towards the place of row ``k`` (-1: none)."""
+        to = set() if k < 0 else {int(at_node[k])} if at_node[k] >= 0 else {
+            c[j] for c in cands[on_section[k]] for j in (0, 1)}
+        return next((c for c in cands[sec] if c[1] in to), cands[sec][0])
 
     # the one sequential part: a run's direction depends on where the mover was
-    step_mover: list[int] = []
-    step_t0: list[float] = []
-    step_t1: list[float] = []
-    step_line: list[int] = []
+    found: list[tuple[int, float, float, int]] = []  # (mover, from h, to h, line)
+    add = found.append
     rel = np.flatnonzero(run | fix)
     node, group = -1, -1
     for k, g, is_run, sec, nd, res, tk, t1 in zip(
@@ -294,25 +295,14 @@ def _steps(network: Network, events: pd.DataFrame, runs: Runs) -> _Steps:
         if g != group:
             node, group = -1, g
         if is_run:
-            options = cands[sec]
-            choice = next((c for c in options if c[0] == node), None)
-            if choice is None:
-                to = ends(int(ahead[k]))
-                choice = next((c for c in options if c[1] in to), options[0])
-            step_mover.append(g)
-            step_t0.append(tk)
-            step_t1.append(t1)
-            step_line.append(choice[2])
+            choice = leaving[sec].get(node) or heading(sec, int(ahead[k]))
+            add((g, tk, t1, choice[2]))
             node = choice[1]
-        else:
-            if res and node >= 0 and nd != node:
-                continue  # a resource somewhere else (e.g. a border ahead): not where the mover is
+        elif not res or node < 0 or nd == node:  # else a resource elsewhere (a border ahead, say)
             node = nd
-            step_mover.append(g)
-            step_t0.append(tk)
-            step_t1.append(tk)
-            step_line.append(point_line[nd])
-    line = np.asarray(step_line, dtype=np.int64)
+            add((g, tk, tk, point_line[nd]))
+    table = np.asarray(found, dtype=float).reshape(-1, 4)  # exact: hours as logged, small integers
+    line = table[:, 3].astype(np.int64)
     used, first_use = np.unique(line, return_index=True)
     used = used[np.argsort(first_use)]
     renumber = np.zeros(len(line_coords), dtype=np.int64)
@@ -328,10 +318,10 @@ def _steps(network: Network, events: pd.DataFrame, runs: Runs) -> _Steps:
         arrive=arrive,
         troops=np.maximum.reduceat(number["troops"], first).astype(np.int64),
         vehicles=np.maximum.reduceat(number["vehicles"], first).astype(np.int64),
-        mover=np.asarray(step_mover, dtype=np.int64),
-        t0=np.asarray(step_t0, dtype=float),
-        t1=np.asarray(step_t1, dtype=float),
-        line=renumber[line] if len(line) else line,
+        mover=table[:, 0].astype(np.int64),
+        t0=table[:, 1].copy(),
+        t1=table[:, 2].copy(),
+        line=renumber[line],
         lines=lines,
     )
 
@@ -421,12 +411,13 @@ def _frame_spots(steps: _Steps, frame_times: Sequence[float], state_of: Sequence
     vehicles = np.add.reduceat(steps.vehicles[ti][order], starts)
     seen = np.minimum.reduceat(order, starts)  # where each spot first comes in the movers' order
     distinct = new | np.r_[True, un[1:] != un[:-1]]  # each unit once per spot, ascending
-    spot_units = np.split(un[distinct], np.flatnonzero(new[distinct])[1:])
+    spot_units = un[distinct].tolist()
+    cut = np.r_[np.flatnonzero(new[distinct]), distinct.sum()].tolist()
     drawn = np.lexsort((seen, lo[starts], la[starts], st[starts] != 3, f[starts]))  # arrived first
     out: dict[int, list[list[Any]]] = {}
     for k, *spot in zip(drawn.tolist(), *(a[starts][drawn].tolist() for a in (f, la, lo, st)),
                         *(a[drawn].tolist() for a in (movers, troops, vehicles)), strict=True):
-        out.setdefault(spot[0], []).append([*spot[1:], spot_units[k].tolist()])
+        out.setdefault(spot[0], []).append([*spot[1:], spot_units[cut[k]:cut[k + 1]]])
     return out
 
 
@@ -532,9 +523,12 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame,
     windows, closures = _closure_layers(network, events, runs)
     closed = _closed_troops(events, frame_times)
     spots_by_frame = _frame_spots(steps, frame_times, state_of, unit_index)
+    # the windows in force at each frame (as closed_at: from <= t < to), every frame at once
+    in_force = ((windows["from_h"].to_numpy(dtype=float)[None, :] <= np.asarray(frame_times)[:, None])
+                & (np.asarray(frame_times)[:, None] < windows["to_h"].to_numpy(dtype=float)[None, :]))
     frames = []
     for f, t in enumerate(frame_times):
-        active = [int(i) for i in np.flatnonzero(closed_at(windows, t))] if len(windows) else []
+        active = np.flatnonzero(in_force[f]).tolist() if len(windows) else []
         frames.append([round(t, 3), _day_label(t), spots_by_frame.get(f, []), closed[f], active])
     fg = folium.FeatureGroup(name="Playback")
     fg.add_to(m)

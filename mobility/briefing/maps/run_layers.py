@@ -31,17 +31,20 @@ def _empty_events(events: pd.DataFrame) -> bool:
 
 
 def add_flows(
-    m: folium.Map, network: Network, events: pd.DataFrame, *, measure: str = "troops"
+    m: folium.Map, network: Network, events: pd.DataFrame, *, measure: str = "troops",
+    index: dict[str, _Line] | None = None,
 ) -> None:
     """Draw the volume moved over each section (a "Flows" layer).
 
     Sums ``troops`` (or ``vehicles``) of every ``enter`` event per section id,
     both directions together; line width is proportional to the volume.
+    ``index``: the network's drawable sections by id, when already laid out
+    (:func:`_section_index`).
     """
     if measure not in ("troops", "vehicles"):
         raise ValueError(f"measure must be 'troops' or 'vehicles', not {measure!r}")
     st = _state(m)
-    index = _section_index(network)
+    index = index if index is not None else _section_index(network)
     fg = folium.FeatureGroup(name="Flows")
     totals = pd.DataFrame(columns=["place", "troops", "vehicles", "movers"])
     if not _empty_events(events):
@@ -96,16 +99,18 @@ def add_flows(
     _finalise(m)
 
 
-def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame) -> None:
+def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame, *,
+                    index: dict[str, _Line] | None = None) -> None:
     """Highlight the places of the resources with the longest waits ("Bottlenecks" layer).
 
     ``bottlenecks`` has columns ``resource, kind, place, capacity, utilisation,
     mean_wait_h, max_wait_h, requests``; the top ones by mean wait are drawn at
     their node or section, with the wait figures in the popups. Those with no
-    single place (wagon pools, clearance) are listed in the legend.
+    single place (wagon pools, clearance) are listed in the legend. ``index``: the
+    network's drawable sections by id, when already laid out (:func:`_section_index`).
     """
     st = _state(m)
-    index = _section_index(network)
+    index = index if index is not None else _section_index(network)
     fg = folium.FeatureGroup(name="Bottlenecks")
     top = pd.DataFrame()
     if bottlenecks is not None and len(bottlenecks):
@@ -246,10 +251,10 @@ def add_tier_table(m: folium.Map, tiers: pd.DataFrame, *, scenario: str, year: i
 
 
 
-def interest_points(network: Network, events: pd.DataFrame, bottlenecks: pd.DataFrame | None = None
-                    ) -> list[tuple[float, float, str]]:
+def interest_points(network: Network, events: pd.DataFrame, bottlenecks: pd.DataFrame | None = None, *,
+                    index: dict[str, _Line] | None = None) -> list[tuple[float, float, str]]:
     """Where a run's briefing must look: every origin and destination and the places of the bottlenecks
-    given (a section's midpoint), as (lat, lon, label), without repeats."""
+    given (a section's midpoint), as (lat, lon, label), without repeats (``index`` as in :func:`add_flows`)."""
     places: dict[str, str] = {}
     if not _empty_events(events):
         for event, role in (("ready", "origin"), ("closed", "destination")):
@@ -259,7 +264,7 @@ def interest_points(network: Network, events: pd.DataFrame, bottlenecks: pd.Data
         for p in bottlenecks["place"].fillna("").astype(str):
             if p:
                 places.setdefault(p, "bottleneck")
-    index = _section_index(network)
+    index = index if index is not None else _section_index(network)
     out = []
     for place, role in places.items():
         if network.has_node(place):
