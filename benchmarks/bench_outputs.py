@@ -15,8 +15,13 @@ the other and each alone:
 ``report``      ``scenario.yaml`` and the report page, written
 ``export``      the GeoPackage and the CSV files (``mobility export``)
 
-``map``, ``charts`` and ``report`` are the parts of :func:`mobility.briefing.report.write_run_outputs`,
-in its order: what ``mobility run`` adds to a run unless ``--no-map``. Their sum is ``outputs``;
+With ``--cli N`` (default 3) it also runs ``mobility run`` end to end in a fresh interpreter,
+with and without ``--no-map``, N times each: the difference is what the outputs add to a
+user's run, first-time costs (imports, caches) included.
+
+``charts``, ``map`` and ``report`` are the steps of :func:`mobility.briefing.report.write_run_outputs`
+(its functions, in its order, with the cycle collector paused as it does): what ``mobility run`` adds
+to a run unless ``--no-map``. Their sum is ``outputs``;
 ``outputs_with_export`` adds ``export``. Each round's ratio outputs / simulation is taken within
 the round; the file records the median, min and max over the rounds of every part, total and
 ratio, in wall-clock seconds and in CPU seconds of this process (steadier on a shared machine).
@@ -51,12 +56,9 @@ OUTPUTS = ("map", "charts", "report")
 def _round(sc: Any, folder: Path) -> dict[str, tuple[float, float]]:
     """One round: (wall s, CPU s) of each part, the way ``mobility run`` and ``mobility export`` do them."""
     from mobility.analysis.disruptions import closure_lines
-    from mobility.briefing.charts import UnitNotes, write_bytes_atomic
-    from mobility.briefing.compose import result_map
+    from mobility.briefing.charts import UnitNotes
     from mobility.briefing.export import export_csv, export_gpkg
-    from mobility.briefing.maps import save_map
-    from mobility.briefing.report import _page, chart_pngs
-    from mobility.briefing.runs import scenario_yaml
+    from mobility.briefing.report import collector_paused, write_charts, write_map, write_report
 
     out: dict[str, tuple[float, float]] = {}
     box: dict[str, Any] = {}
@@ -74,18 +76,9 @@ def _round(sc: Any, folder: Path) -> dict[str, tuple[float, float]]:
         r.summary()
         closure_lines(r.events, r.network)
 
-    def charts() -> None:  # as write_run_outputs: the notes are read once, for the Gantt chart and the report
-        r = box["r"]
-        box["notes"] = UnitNotes.of(r.events)
-        box["pngs"] = chart_pngs(r, notes=box["notes"])
-        for name, data in box["pngs"].items():
-            write_bytes_atomic(data, folder / name)
-
-    def report() -> None:
-        r = box["r"]
-        write_bytes_atomic(scenario_yaml(r.scenario).encode("utf-8"), folder / "scenario.yaml")
-        page = _page(r, box["pngs"], map_href="map.html", notes=box["notes"])
-        write_bytes_atomic(page.encode("utf-8"), folder / "report.html")
+    def charts() -> None:  # the notes are read once, for the Gantt chart and the report
+        box["notes"] = UnitNotes.of(box["r"].events)
+        box["pngs"] = write_charts(box["r"], folder, notes=box["notes"])
 
     def export() -> None:
         export_gpkg(box["r"], folder / "run.gpkg")
@@ -93,12 +86,29 @@ def _round(sc: Any, folder: Path) -> dict[str, tuple[float, float]]:
 
     timed("simulation", run)
     timed("analysis", analysis)
-    timed("charts", charts)  # write_run_outputs' order: charts, scenario copy, map, report
-    timed("map", lambda: save_map(result_map(box["r"]), folder / "map.html"))
-    timed("report", report)
+    with collector_paused():  # the steps of write_run_outputs, in its order
+        timed("charts", charts)
+        timed("map", lambda: write_map(box["r"], folder))
+        timed("report", lambda: write_report(box["r"], folder, box["pngs"], notes=box["notes"]))
     timed("export", export)
     out["events"] = (float(len(box["r"].events)), 0.0)
     return out
+
+
+def _cli(scenario: str, folder: Path, repeats: int) -> dict[str, Any]:
+    """``mobility run`` end to end in a fresh interpreter, with and without ``--no-map``, alternately: wall s."""
+    import subprocess
+
+    times: dict[str, list[float]] = {"with_outputs": [], "no_map": []}
+    for i in range(repeats):
+        for key, extra in (("no_map", ["--no-map"]), ("with_outputs", [])):
+            cmd = [sys.executable, "-m", "mobility", "run", scenario, "--out", str(folder / f"cli-{key}-{i}"), *extra]
+            t = time.perf_counter()
+            subprocess.run(cmd, cwd=HERE.parent, check=True, stdout=subprocess.DEVNULL)
+            times[key].append(time.perf_counter() - t)
+    extra_s = [a - b for a, b in zip(times["with_outputs"], times["no_map"], strict=True)]
+    return {"command": "python -m mobility run SCENARIO [--no-map], each in a fresh interpreter",
+            **{k: _stats(v) for k, v in times.items()}, "outputs_added": _stats(extra_s)}
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -110,6 +120,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scenario", default=str(HERE.parent / "scenarios" / "baseline.yaml"))
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--cli", type=int, default=3, metavar="N",
+                   help="also time `mobility run` with and without --no-map, N times each (0: skip)")
     p.add_argument("--out", default=str(HERE / "results" / "outputs.json"))
     args = p.parse_args()
     sc = load_scenario(args.scenario)
@@ -117,6 +129,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cold = _round(sc, Path(tmp))
         rounds = [_round(sc, Path(tmp)) for _ in range(args.repeats)]
+        cli = _cli(args.scenario, Path(tmp), args.cli) if args.cli > 0 else None
     load = max(load, os.getloadavg()[0]) if hasattr(os, "getloadavg") else load
     res: dict[str, Any] = {
         "scenario": Path(args.scenario).name,
@@ -137,9 +150,11 @@ def main() -> int:
                 [o / r["simulation"][k] for o, r in zip(with_export, rounds, strict=True)]),
             "first_round": {part: round(cold[part][k], 3) for part in PARTS},
         }
+    if cli is not None:
+        res["cli_wall_s"] = cli
     res["machine"] = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
                       f"load average (1 min) up to {load:.1f} while measured")
-    res["command"] = f"python benchmarks/bench_outputs.py --repeats {args.repeats}"
+    res["command"] = f"python benchmarks/bench_outputs.py --repeats {args.repeats} --cli {args.cli}"
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
@@ -151,6 +166,10 @@ def main() -> int:
     for ratio in ("outputs_over_simulation", "outputs_with_export_over_simulation"):
         print(f"  {ratio:36s} wall {w[ratio]['median']:.2f} ({w[ratio]['min']:.2f}–{w[ratio]['max']:.2f})"
               f"   cpu {c[ratio]['median']:.2f} ({c[ratio]['min']:.2f}–{c[ratio]['max']:.2f})")
+    if cli is not None:
+        print("  mobility run, fresh interpreter, wall: " + ", ".join(
+            f"{k} {cli[k]['median']:.2f} s ({cli[k]['min']:.2f}–{cli[k]['max']:.2f})"
+            for k in ("no_map", "with_outputs", "outputs_added")))
     print(f"wrote {out}")
     return 0
 
