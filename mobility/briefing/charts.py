@@ -568,11 +568,15 @@ def _wait_panel(ax: Any, bn: pd.DataFrame, y: np.ndarray) -> None:
 
 # -- files ---------------------------------------------------------------------------------------
 def png_bytes(fig: Figure, *, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes (for data URIs)."""
+    """The figure as PNG bytes (for data URIs).
+
+    Compressed at zlib level 1, not Pillow's default 6: the same pixels, a third less
+    time to encode, and files about as large (these charts are mostly flat colour).
+    """
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
