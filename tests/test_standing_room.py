@@ -134,3 +134,13 @@ def test_holding_tracks_at_a_node_that_is_no_stop_are_refused(baseline_dict, nod
     d["infrastructure"] = {"holding_tracks": {node: 2}}
     with pytest.raises(ScenarioError, match=message):
         parse_scenario(d)
+
+
+def test_only_stops_trains_use_are_stated_as_assumptions():
+    from validation.published import _abct_2017
+
+    result = simulate(parse_scenario(_abct_2017()))
+    said = result.summary()["assumptions"]
+    # Bremerhaven -> Drawsko/Żagań changes no gauge: the routing's look at Šeštokai states nothing
+    assert not [a for a in said if "Šeštokai" in a or "transload" in a]
+    assert any(a.startswith("Żagań: 2 train(s) can wait on holding tracks") for a in said)

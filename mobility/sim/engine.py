@@ -588,10 +588,14 @@ class Model:
         return best
 
     def _terminal_cost(self, router: Router, node: str, method: str) -> float:
-        """Hours a train arriving now would spend at a gauge terminal: the change plus the queue."""
-        server = self.terminal(node, method)
+        """Hours a train arriving now would spend at a gauge terminal: the change plus the queue.
+        (Asking creates no server, so a terminal no train uses states no assumption.)"""
+        server = self.servers.get(f"terminal:{node}:{method}")
+        capacity = server.capacity if server is not None else (
+            sum((t.ramps or 0) for t in self.network.terminals_at(node, method=method))
+            or int(self.factors["transload_ramp_pairs_default"]))
         hold = router.gauge_change_hours(method, TYPICAL_WAGONS)
-        return hold + self.committed.get(node, 0) * hold / max(server.capacity, 1)
+        return hold + self.committed.get(node, 0) * hold / max(capacity, 1)
 
     # -- processes ------------------------------------------------------------------
     def unit_process(self, unit: Unit) -> Generator[Any, Any, None]:
