@@ -11,7 +11,6 @@ from mobility.scenario import parse_scenario
 from mobility.simulation import simulate
 
 
-
 def _two_units(baseline_dict: dict, holding: int) -> dict:
     """Unit ``a`` unloads slowly at Jonava (for Rukla, one ramp: R68); unit ``b`` passes Jonava on to
     Panevėžys. Everything else is plentiful (double track, 200 trains a day, ramps, stock, room to wait
@@ -62,7 +61,7 @@ def test_a_full_stop_holds_the_arriving_train_on_the_section_before(tight):
     assert len(waited) >= 3  # several trains found Jonava's ramp busy and its one holding track taken
     capacity = int(tight.resources.set_index("resource").loc["standing:jonava", "capacity"])
     assert capacity == 1
-    for mover, wait in waited.items():
+    for mover in waited.index:
         t0, t1 = asked[mover], got[mover]
         # the holding track was full when the train asked for it ...
         assert _occupancy(ev, "standing:jonava", t0) == capacity

@@ -10,8 +10,13 @@ import numpy as np
 import pytest
 import yaml
 
-from validation.published import (ROOT, abct_2017_move, iron_sword_2014, ltg_ramps_2026,
-                                  tr0603_single_track)
+from validation.published import (
+    ROOT,
+    abct_2017_move,
+    iron_sword_2014,
+    ltg_ramps_2026,
+    tr0603_single_track,
+)
 
 
 def test_tr0603_single_track_capacity():
@@ -54,9 +59,9 @@ def test_pieces_per_wagon_reproduce_the_2017_abct_wagons():
     on intermodal wagons, never on the military flats."""
     from mobility.factors import Factors
     from mobility.scenario import parse_scenario
-    from mobility.simulation import scenario_network
     from mobility.sim.engine import Model
     from mobility.sim.rail import trains_needed
+    from mobility.simulation import scenario_network
 
     sc = parse_scenario(yaml.safe_load((ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8")))
     model = Model(sc, scenario_network(sc), Factors(), np.random.default_rng(0))
