@@ -358,6 +358,11 @@ def test_labels_do_not_overlap_at_the_opening_zoom(loaded, run_map_file, size):
         dots = page.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-mob-basemap-pane path'))
           .filter(e => e.getAttribute('fill') === '#5b5044' && e.getAttribute('fill-opacity') === '1').length""")
         assert dots == len(towns)  # a town's dot shows only with its name
+        countries = page.evaluate("""() => Array.from(document.querySelectorAll('.mob-country'))
+          .filter(e => e.style.visibility !== 'hidden').map(e => e.firstElementChild.getBoundingClientRect())
+          .map(b => [b.left, b.top, b.right, b.bottom])""")
+        assert countries  # some country names show, and none under a label
+        assert _overlapping([[f"country {i}", *c, False] for i, c in enumerate(countries)] + boxes) == []
         names = {b[0] for b in network}
         assert {"Mockava", "Šeštokai", "Kaunas Intermodal Terminal"} <= names
         # zoomed in, more names show, still without overlap

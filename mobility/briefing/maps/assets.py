@@ -97,7 +97,8 @@ CSS = """
 # already placed and no marker; one that finds none is hidden. A label with class mob-minz-<zoom
 # x 100> is hidden below that zoom. Town names of the basemap (mob-town) come after the network's:
 # a town is named only where its dot and name cover no network label, marker or country name, and its
-# dot shows only while it is named.
+# dot shows only while it is named. Country names, placed between the two, take the first of their
+# spots (inside the country) clear of the network's labels and markers, or hide.
 LABEL_JS = """(function () {
   var map = __MAP__;
   map.getContainer().classList.add('mob-map');
@@ -135,20 +136,39 @@ LABEL_JS = """(function () {
       }
     });
     labels.sort(function (a, b) { return a.rank - b.rank || a.el.textContent.localeCompare(b.el.textContent); });
-    var placed = [], countries = false, origin = map.getContainer().getBoundingClientRect();
+    var placed = [], countries = false;
+    function placeCountries() {  // each country name at the first of its spots clear of the network's labels and markers
+      var size = map.getSize();
+      map.eachLayer(function (l) {
+        var el = l instanceof L.Marker && l.getElement && l.getElement(), div = el && el.querySelector('.mob-country');
+        if (!div) { return; }
+        var span = div.firstElementChild, spots = JSON.parse(div.dataset.spots || '[]');
+        if (!span._mobSize) { span._mobSize = [span.offsetWidth, span.offsetHeight]; }
+        var w = span._mobSize[0], h = span._mobSize[1], best = null;
+        spots.map(function (s) { return [s, map.latLngToContainerPoint(s)]; })
+          .sort(function (a, b) {  // a spot in the window first
+            var ina = a[1].x > 0 && a[1].y > 0 && a[1].x < size.x && a[1].y < size.y;
+            var inb = b[1].x > 0 && b[1].y > 0 && b[1].x < size.x && b[1].y < size.y;
+            return (inb ? 1 : 0) - (ina ? 1 : 0);
+          })
+          .forEach(function (sp) {
+            if (best) { return; }
+            var p = sp[1], b = [p.x - w / 2 - PAD, p.y - h / 2 - PAD, p.x + w / 2 + PAD, p.y + h / 2 + PAD];
+            if (placed.some(function (q) { return hit(b, q); })) { return; }
+            if (markers.some(function (m) { return hit(b, [m.p.x - m.r, m.p.y - m.r, m.p.x + m.r, m.p.y + m.r]); })) { return; }
+            best = [sp[0], b];
+          });
+        div.style.visibility = best ? '' : 'hidden';
+        if (best) { l.setLatLng(best[0]); placed.push(best[1]); }
+      });
+    }
     function hide(lab) {
       lab.el.style.display = 'none'; lab.el.dataset.mobPlaced = '';
       if (lab.layer.options.mobTown) { lab.layer.setStyle({opacity: 0, fillOpacity: 0}); }
     }
     labels.forEach(function (lab) {
       var el = lab.el, town = !!lab.layer.options.mobTown;
-      if (town && !countries) {  // towns keep clear of the network's labels and of the country names
-        countries = true;
-        document.querySelectorAll('.mob-country').forEach(function (c) {
-          var b = c.getBoundingClientRect();
-          if (b.width) { placed.push([b.left - origin.left, b.top - origin.top, b.right - origin.left, b.bottom - origin.top]); }
-        });
-      }
+      if (town && !countries) { countries = true; placeCountries(); }  // after the network's names, before the towns
       if (lab.minz > z + 1e-6) { hide(lab); return; }
       el.style.display = '';
       if (!el._mobSize) { el._mobSize = [el.offsetWidth, el.offsetHeight]; }
@@ -188,6 +208,7 @@ LABEL_JS = """(function () {
       lab.tip.update();
       el.dataset.mobPlaced = chosen[0];
     });
+    if (!countries) { placeCountries(); }
   }
   map.on('zoomend overlayadd overlayremove', place);
   window.mobPlaceLabels = place;

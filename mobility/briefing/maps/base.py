@@ -231,8 +231,15 @@ def _bounds(network: Network) -> list[list[float]]:
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
 
 
-def _country_labels(bounds: list[list[float]]) -> list[tuple[str, float, float]]:
-    from shapely.geometry import box, shape
+def _country_labels(bounds: list[list[float]]) -> list[tuple[str, list[list[float]]]]:
+    """One name per country in view, with up to eight spots for it (lat, lon), best first.
+
+    The spots lie inside the country's largest part in view: its pole of inaccessibility,
+    then points of a grid over it, farthest from the border first. The map takes the
+    first spot where the name covers no network label or marker, or hides the name.
+    """
+    from shapely.geometry import Point, box, shape
+    from shapely.ops import polylabel
 
     (s, w), (n, e) = bounds
     view = box(w - 0.3, s - 0.3, e + 0.3, n + 0.3)
@@ -243,8 +250,16 @@ def _country_labels(bounds: list[list[float]]) -> list[tuple[str, float, float]]
         parts = [p for p in parts if not p.is_empty and p.area >= 0.8]
         if not parts:
             continue
-        pt = max(parts, key=lambda p: p.area).representative_point()  # one name per country
-        out.append((str(feat["properties"].get("name", "")).upper(), pt.y, pt.x))
+        part = max(parts, key=lambda p: p.area)
+        polys = list(getattr(part, "geoms", [part]))
+        poly = max(polys, key=lambda p: p.area)
+        first = polylabel(poly, tolerance=0.05)
+        x0, y0, x1, y1 = poly.bounds
+        grid = [Point(x0 + (x1 - x0) * (i + 0.5) / 5, y0 + (y1 - y0) * (j + 0.5) / 5) for i in range(5) for j in range(5)]
+        inside = sorted((pt for pt in grid if poly.contains(pt)), key=lambda pt: -poly.exterior.distance(pt))
+        spots = [first, *inside][:8]
+        out.append((str(feat["properties"].get("name", "")).upper(),
+                    [[round(pt.y, 3), round(pt.x, 3)] for pt in spots]))
     return out
 
 
@@ -302,11 +317,11 @@ def base_map(network: Network, *, tiles: bool = False) -> folium.Map:
     _geojson(lakes, pane="mob-basemap", interactive=False).add_to(basemap)
     if not tiles:
         _add_rivers(m, basemap)
-    for name, lat, lon in _country_labels(bounds):
+    for name, spots in _country_labels(bounds):
         folium.Marker(
-            [lat, lon],
+            spots[0],
             icon=folium.DivIcon(
-                html=f'<div class="mob-country">{_esc(name)}</div>',
+                html=f"<div class=\"mob-country\" data-spots='{_js_json(spots)}'><span>{_esc(name)}</span></div>",
                 icon_size=(160, 14),
                 icon_anchor=(80, 7),
             ),
