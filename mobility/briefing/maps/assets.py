@@ -98,7 +98,7 @@ CSS = """
 # x 100> is hidden below that zoom. Town names of the basemap (mob-town) come after the network's:
 # a town is named only where its dot and name cover no network label, marker or country name, and its
 # dot shows only while it is named. Country names, placed between the two, take the first of their
-# spots (inside the country) clear of the network's labels and markers, or hide.
+# spots (inside the country) clear of the network's labels, or hide.
 LABEL_JS = """(function () {
   var map = __MAP__;
   map.getContainer().classList.add('mob-map');
@@ -137,7 +137,7 @@ LABEL_JS = """(function () {
     });
     labels.sort(function (a, b) { return a.rank - b.rank || a.el.textContent.localeCompare(b.el.textContent); });
     var placed = [], countries = false;
-    function placeCountries() {  // each country name at the first of its spots clear of the network's labels and markers
+    function placeCountries() {  // each country name at the first of its spots clear of the network's labels
       var size = map.getSize();
       map.eachLayer(function (l) {
         var el = l instanceof L.Marker && l.getElement && l.getElement(), div = el && el.querySelector('.mob-country');
@@ -154,8 +154,7 @@ LABEL_JS = """(function () {
           .forEach(function (sp) {
             if (best) { return; }
             var p = sp[1], b = [p.x - w / 2 - PAD, p.y - h / 2 - PAD, p.x + w / 2 + PAD, p.y + h / 2 + PAD];
-            if (placed.some(function (q) { return hit(b, q); })) { return; }
-            if (markers.some(function (m) { return hit(b, [m.p.x - m.r, m.p.y - m.r, m.p.x + m.r, m.p.y + m.r]); })) { return; }
+            if (placed.some(function (q) { return hit(b, q); })) { return; }  // markers may sit on it (drawn above)
             best = [sp[0], b];
           });
         div.style.visibility = best ? '' : 'hidden';

@@ -232,32 +232,33 @@ def _bounds(network: Network) -> list[list[float]]:
 
 
 def _country_labels(bounds: list[list[float]]) -> list[tuple[str, list[list[float]]]]:
-    """One name per country in view, with up to eight spots for it (lat, lon), best first.
+    """One name per country in view, with up to twelve spots for it (lat, lon), best first.
 
     The spots lie inside the country's largest part in view: its pole of inaccessibility,
     then points of a grid over it, farthest from the border first. The map takes the
-    first spot where the name covers no network label or marker, or hides the name.
+    first spot where the name covers no network label (markers are drawn above it),
+    or hides the name.
     """
     from shapely.geometry import Point, box, shape
     from shapely.ops import polylabel
 
     (s, w), (n, e) = bounds
     view = box(w - 0.3, s - 0.3, e + 0.3, n + 0.3)
+    around = box(w - 2.5, s - 1.5, e + 2.5, n + 1.5)  # the opening view shows about this much more
     out = []
     for feat in _basemap()["features"]:
         geom = shape(feat["geometry"])
-        parts = [p.intersection(view) for p in getattr(geom, "geoms", [geom])]
-        parts = [p for p in parts if not p.is_empty and p.area >= 0.8]
+        parts = [p for p in getattr(geom, "geoms", [geom]) if p.intersection(view).area >= 0.8]
         if not parts:
             continue
-        part = max(parts, key=lambda p: p.area)
+        part = max(parts, key=lambda p: p.intersection(view).area).intersection(around)
         polys = list(getattr(part, "geoms", [part]))
         poly = max(polys, key=lambda p: p.area)
         first = polylabel(poly, tolerance=0.05)
         x0, y0, x1, y1 = poly.bounds
-        grid = [Point(x0 + (x1 - x0) * (i + 0.5) / 5, y0 + (y1 - y0) * (j + 0.5) / 5) for i in range(5) for j in range(5)]
+        grid = [Point(x0 + (x1 - x0) * (i + 0.5) / 7, y0 + (y1 - y0) * (j + 0.5) / 7) for i in range(7) for j in range(7)]
         inside = sorted((pt for pt in grid if poly.contains(pt)), key=lambda pt: -poly.exterior.distance(pt))
-        spots = [first, *inside][:8]
+        spots = [first, *inside][:12]
         out.append((str(feat["properties"].get("name", "")).upper(),
                     [[round(pt.y, 3), round(pt.x, 3)] for pt in spots]))
     return out
