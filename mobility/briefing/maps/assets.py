@@ -138,7 +138,15 @@ LABEL_JS = """(function () {
     labels.sort(function (a, b) { return a.rank - b.rank || a.el.textContent.localeCompare(b.el.textContent); });
     var placed = [], countries = false;
     function placeCountries() {  // each country name at the first of its spots clear of the network's labels
-      var size = map.getSize();
+      var size = map.getSize(), o = map.getContainer().getBoundingClientRect(), boxes = [];
+      document.querySelectorAll('.mob-box, .leaflet-control').forEach(function (e) {  // title, tables, playback, controls
+        var r = e.getBoundingClientRect();
+        if (r.width && r.height) { boxes.push([r.left - o.left, r.top - o.top, r.right - o.left, r.bottom - o.top]); }
+      });
+      function free(p) {
+        return p.x > 0 && p.y > 0 && p.x < size.x && p.y < size.y &&
+          !boxes.some(function (b) { return p.x >= b[0] && p.x <= b[2] && p.y >= b[1] && p.y <= b[3]; });
+      }
       map.eachLayer(function (l) {
         var el = l instanceof L.Marker && l.getElement && l.getElement(), div = el && el.querySelector('.mob-country');
         if (!div) { return; }
@@ -146,11 +154,7 @@ LABEL_JS = """(function () {
         if (!span._mobSize) { span._mobSize = [span.offsetWidth, span.offsetHeight]; }
         var w = span._mobSize[0], h = span._mobSize[1], best = null;
         spots.map(function (s) { return [s, map.latLngToContainerPoint(s)]; })
-          .sort(function (a, b) {  // a spot in the window first
-            var ina = a[1].x > 0 && a[1].y > 0 && a[1].x < size.x && a[1].y < size.y;
-            var inb = b[1].x > 0 && b[1].y > 0 && b[1].x < size.x && b[1].y < size.y;
-            return (inb ? 1 : 0) - (ina ? 1 : 0);
-          })
+          .sort(function (a, b) { return (free(b[1]) ? 1 : 0) - (free(a[1]) ? 1 : 0); })  // in sight first
           .forEach(function (sp) {
             if (best) { return; }
             var p = sp[1], b = [p.x - w / 2 - PAD, p.y - h / 2 - PAD, p.x + w / 2 + PAD, p.y + h / 2 + PAD];
