@@ -16,6 +16,10 @@ What is measured, per force scale (the baseline's force list repeated, ``0.5`` h
   rows as the run holds them (list slot, tuple and time float; text is shared, so not counted).
 
 Medians over the repeats, with min and max. Ratios are model µs/event over reference µs/event.
+Every time is taken twice: wall clock (``*_s``) and CPU time of this process (``*_cpu_s``; the
+``cpu`` ratios). On a shared machine the CPU figures are the fair ones: waiting for a core is not
+counted. The model's loop runs with the cyclic garbage collector paused (:func:`run_model` does
+that), so the references run the same way.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import yaml
 
 from mobility.factors import Factors
 from mobility.scenario import parse_scenario
+from mobility.sim._gc import paused_gc
 from mobility.sim.engine import run_model, sample_factors
 from mobility.simulation import SimulationResult, expand_forces, scenario_network
 
@@ -68,27 +73,28 @@ def model_run(scenario: Any) -> dict[str, float]:
     rng = np.random.default_rng(np.random.SeedSequence(scenario.seed))
     net = scenario_network(scenario)
     factors = sample_factors(scenario, Factors(scenario.factors), scenario.seed)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = run_model(scenario, net, factors, rng)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     events = model.log.frame()
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     units = expand_forces(scenario)
     nominal = {u.id: model.plan(u, 0.0, disrupted=False).nominal_h for u in units}
     result = SimulationResult(scenario=scenario, seed=scenario.seed, events=events,
                               resources=model.resources_frame(), network=model.network, factors=factors,
                               nominal_h=nominal, end_h=float(model.log.last_time()))
     _ = result.closure, result.tiers, result.units, result.bottlenecks
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     rows = model.log._rows  # noqa: SLF001 - the rows as the run holds them, before the frame
     held = sys.getsizeof(rows) + sum(sys.getsizeof(r) + sys.getsizeof(r[0]) for r in rows)
     return {"loop_s": t1 - t0, "frame_s": t2 - t1, "post_s": t3 - t2, "events": _events(model.env),
+            "loop_cpu_s": c1 - c0, "frame_cpu_s": c2 - c1, "post_cpu_s": c3 - c2,
             "held_bytes_per_row": held / max(1, len(rows)),
             "rows": len(events), "bytes_per_row": float(events.memory_usage(deep=True).sum()) / max(1, len(events)),
             "troops": int(sum(u.type.personnel for u in units))}
 
 
-def reference_step(n_events: int, n_procs: int = 2000, n_resources: int = 100) -> tuple[float, int]:
+def reference_step(n_events: int, n_procs: int = 2000, n_resources: int = 100) -> tuple[float, float, int]:
     """Priority request, timeout, release (the model's basic step) until ``n_events`` are scheduled."""
     env = simpy.Environment()
     res = [simpy.PriorityResource(env, capacity=1) for _ in range(n_resources)]
@@ -104,12 +110,10 @@ def reference_step(n_events: int, n_procs: int = 2000, n_resources: int = 100) -
 
     for i in range(n_procs):
         env.process(proc(i))
-    t = time.perf_counter()
-    env.run()
-    return time.perf_counter() - t, _events(env)
+    return _timed_run(env)
 
 
-def reference_timeout(n_events: int, n_procs: int = 2000) -> tuple[float, int]:
+def reference_timeout(n_events: int, n_procs: int = 2000) -> tuple[float, float, int]:
     """Processes doing bare timeouts until ``n_events`` are scheduled."""
     env = simpy.Environment()
     per = max(1, n_events // n_procs)
@@ -120,9 +124,15 @@ def reference_timeout(n_events: int, n_procs: int = 2000) -> tuple[float, int]:
 
     for _ in range(n_procs):
         env.process(proc())
-    t = time.perf_counter()
-    env.run()
-    return time.perf_counter() - t, _events(env)
+    return _timed_run(env)
+
+
+def _timed_run(env: simpy.Environment) -> tuple[float, float, int]:
+    """Wall and CPU seconds of ``env.run()`` with the collector paused (as in the model), and its events."""
+    with paused_gc():
+        t, c = time.perf_counter(), time.process_time()
+        env.run()
+        return time.perf_counter() - t, time.process_time() - c, _events(env)
 
 
 def _stats(xs: list[float]) -> dict[str, float]:
@@ -141,9 +151,10 @@ def bench_scale(scale: float, repeats: int) -> dict[str, Any]:
             if name == "model":
                 runs["model"].append(model_run(sc))
             else:
-                t, ev = (reference_step if name == "step" else reference_timeout)(n)
-                runs[name].append({"loop_s": t, "events": ev})
+                t, c, ev = (reference_step if name == "step" else reference_timeout)(n)
+                runs[name].append({"loop_s": t, "loop_cpu_s": c, "events": ev})
     us = {k: [1e6 * x["loop_s"] / x["events"] for x in v] for k, v in runs.items()}
+    us_cpu = {k: [1e6 * x["loop_cpu_s"] / x["events"] for x in v] for k, v in runs.items()}
     model = runs["model"]
     return {
         "scale": scale, "troops": first["troops"], "events": n, "rows": first["rows"],
@@ -152,6 +163,12 @@ def bench_scale(scale: float, repeats: int) -> dict[str, Any]:
         "frame_s": _stats([x["frame_s"] for x in model]),
         "post_s": _stats([x["post_s"] for x in model]),
         "total_s": _stats([x["loop_s"] + x["frame_s"] + x["post_s"] for x in model]),
+        "loop_cpu_s": _stats([x["loop_cpu_s"] for x in model]),
+        "frame_cpu_s": _stats([x["frame_cpu_s"] for x in model]),
+        "post_cpu_s": _stats([x["post_cpu_s"] for x in model]),
+        "us_per_event_cpu": {k: _stats(v) for k, v in us_cpu.items()},
+        "ratio_to_step_cpu": statistics.median(us_cpu["model"]) / statistics.median(us_cpu["step"]),
+        "ratio_to_timeout_cpu": statistics.median(us_cpu["model"]) / statistics.median(us_cpu["timeout"]),
         "us_per_event": {k: _stats(v) for k, v in us.items()},
         "ratio_to_step": statistics.median(us["model"]) / statistics.median(us["step"]),
         "ratio_to_timeout": statistics.median(us["model"]) / statistics.median(us["timeout"]),
@@ -160,10 +177,25 @@ def bench_scale(scale: float, repeats: int) -> dict[str, Any]:
     }
 
 
+def _git_commit() -> str:
+    """The checked-out commit (``+dirty`` with uncommitted changes), or ``unknown``."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--scales", default="0.5,1,2,4,8")
+    p.add_argument("--out", default=str(HERE / "results" / "events.json"))
     args = p.parse_args()
     scales = [float(s) for s in args.scales.split(",")]
     out: dict[str, Any] = {"python": platform.python_version(), "simpy": simpy.__version__,
@@ -175,13 +207,20 @@ def main() -> None:
               f"loop {row['loop_s']['median']:.2f}s  frame {row['frame_s']['median']:.2f}s  "
               f"post {row['post_s']['median']:.2f}s  µs/event model {row['us_per_event']['model']['median']:.2f} "
               f"step {row['us_per_event']['step']['median']:.2f} timeout {row['us_per_event']['timeout']['median']:.2f}  "
-              f"ratio step {row['ratio_to_step']:.2f}×  frame {row['bytes_per_row']:.0f} B/row, "
+              f"ratio step {row['ratio_to_step']:.2f}×  | CPU: loop {row['loop_cpu_s']['median']:.2f}s "
+              f"µs/event model {row['us_per_event_cpu']['model']['median']:.2f} "
+              f"step {row['us_per_event_cpu']['step']['median']:.2f}  ratio step {row['ratio_to_step_cpu']:.2f}×  "
+              f"frame {row['bytes_per_row']:.0f} B/row, "
               f"held {row['held_bytes_per_row']:.0f} B/row", flush=True)
     per_event = [r["us_per_event"]["model"]["median"] for r in out["scales"]]
     out["per_event_spread"] = max(per_event) / min(per_event)
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "events.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
-    print(f"cost per event, max/min over scales: {out['per_event_spread']:.2f}")
+    per_event_cpu = [r["us_per_event_cpu"]["model"]["median"] for r in out["scales"]]
+    out["per_event_spread_cpu"] = max(per_event_cpu) / min(per_event_cpu)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2), encoding="utf-8")
+    out["commit"] = _git_commit()
+    print(f"cost per event, max/min over scales: wall {out['per_event_spread']:.2f}, "
+          f"CPU {out['per_event_spread_cpu']:.2f}")
 
 
 if __name__ == "__main__":

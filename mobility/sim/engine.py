@@ -28,6 +28,7 @@ from mobility.network.loops import passing_loops
 from mobility.network.model import Network
 from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
 from mobility.scenario import Scenario
+from mobility.sim._gc import paused_gc
 from mobility.sim.air import airlift, airport_capacity, bus_hours, nearest_airport
 from mobility.sim.disruptions import disruption_process
 from mobility.sim.log import EventLog
@@ -821,6 +822,7 @@ def plan_all(model: Model, units: list[Unit], *, max_movers: int = MAX_MOVERS) -
     return plans
 
 
+@paused_gc()
 def run_model(scenario: Scenario, network: Network, factors: Factors, rng: np.random.Generator,
               *, progress: Callable[[float], None] | None = None, strikes: Sequence[Strike] = (),
               max_movers: int = MAX_MOVERS, max_events: int = MAX_EVENTS) -> Model:
