@@ -9,6 +9,13 @@ from mobility.network.model import Network
 from mobility.scenario import Scenario
 
 
+def network_key(scenario: Scenario) -> tuple[str, int, str]:
+    """What :func:`scenario_network` builds the scenario's network from (equal keys, equal networks):
+    routers built on it are reused by later runs in the process (:mod:`mobility.sim.routers`).
+    It must name every scenario field that :func:`scenario_network` reads."""
+    return (scenario.network, scenario.year, scenario.infrastructure.model_dump_json())
+
+
 def scenario_network(scenario: Scenario) -> Network:
     """The scenario's network in its year, with its infrastructure overrides applied."""
     try:

@@ -18,7 +18,7 @@ from mobility.analysis.invariants import check_capacity, troop_states
 from mobility.analysis.lines import lines_of_communication
 from mobility.errors import MobilityError, NoRouteError, ScenarioError, WorkLimitError
 from mobility.factors import Factors
-from mobility.infrastructure import scenario_network
+from mobility.infrastructure import network_key, scenario_network
 from mobility.network.model import Network
 from mobility.requirement import Requirement, requirement_of, strengths, tier_dicts
 from mobility.requirement import tier_table as requirement_tiers
@@ -307,7 +307,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
         factors = sample_factors(scenario, Factors(scenario.factors), seed)
         strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=scenario.horizon_days * 24.0)
         model = run_model(scenario, net, factors, rng, progress=progress, strikes=strikes, max_movers=max_movers,
-                          max_events=max_events)
+                          max_events=max_events, network_key=network_key(scenario) if network is None else None)
     except (ScenarioError, NoRouteError, WorkLimitError) as exc:
         raise in_file(scenario, exc) from None
     units = expand_forces(scenario)

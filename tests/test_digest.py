@@ -70,6 +70,18 @@ def test_event_log_matches_stored_digest(name: str) -> None:
                          f"in the commit message; a refactor must leave it unchanged.")
 
 
+def test_routers_reused_from_an_earlier_run_leave_the_event_log_unchanged() -> None:
+    """A second run in the same process takes its routers (closures, detours) from the first: same log."""
+    from mobility.sim.routers import SHARED
+
+    SHARED.clear()
+    assert record("contested") == stored()["contested"]  # builds its routers
+    built, reused = SHARED.built, SHARED.reused
+    assert record("contested") == stored()["contested"]
+    assert SHARED.built == built  # the same seed: the same closures and detours, every router reused
+    assert SHARED.reused - reused > 10
+
+
 def test_digest_sees_one_changed_value() -> None:
     """The digest changes when one value of one row changes, and not when the frame is only copied."""
     import pandas as pd

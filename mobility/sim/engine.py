@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,6 +29,7 @@ from mobility.network.model import Network
 from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
 from mobility.scenario import Scenario
 from mobility.sim._gc import paused_gc
+from mobility.sim.routers import SHARED as SHARED_ROUTERS
 from mobility.sim.air import airlift, airport_capacity, bus_hours, nearest_airport
 from mobility.sim.disruptions import disruption_process
 from mobility.sim.log import EventLog
@@ -119,12 +120,16 @@ class Model:
     """The simpy model of one run."""
 
     def __init__(self, scenario: Scenario, network: Network, factors: Factors, rng: np.random.Generator,
-                 strikes: Sequence[Strike] = ()) -> None:
+                 strikes: Sequence[Strike] = (), *, network_key: Hashable | None = None) -> None:
         self.scenario, self.factors, self.rng = scenario, factors, rng
         self.network = with_capacity_defaults(network, factors)
         self.env = simpy.Environment()
         self.log = EventLog()
-        self.router = Router(self.network, factors)
+        # network_key: what ``network`` was built from (mobility.infrastructure.network_key), so routers
+        # built by earlier runs in this process on the same network and factors are reused
+        self._network_key = network_key
+        self._variants: dict[int, tuple] = {}
+        self.router = self._shared_router((), lambda: Router(self.network, factors))
         self.loops = passing_loops(scenario.network)
         self.holding = holding_tracks(scenario.network)
         self.section_queue: dict[str, int] = {}  # trains routed over a section (by its queue) and not yet past it
@@ -333,17 +338,29 @@ class Model:
         return 0.0
 
     # -- planning -------------------------------------------------------------------
+    def _shared_router(self, variant: tuple, build: Callable[[], Router]) -> Router:
+        """A router of this run's network: from the process's shared routers when the network has a key."""
+        if self._network_key is None:
+            r = build()
+        else:
+            r = SHARED_ROUTERS.get(self._network_key, self.factors, variant, build)
+        self._variants[id(r)] = variant
+        return r
+
     def router_at(self, now: float) -> Router:
         """Router on the network without the sections, nodes and terminals closed at ``now``."""
         active = self.closures.active(now) & self._route_targets
         r = self._routers.get(active)
         if r is None:
-            net = close(self.network, sections_=active & self._section_targets, nodes=active & self._node_targets)
-            shut = {t.split(":", 1)[1] for t in active if t.startswith("terminal:")}
-            if shut:
-                net = net.with_graphs(terminals=[t for t in net.terminals if t.node not in shut],
-                                      change=f"terminals closed at {sorted(shut)}")
-            r = Router(net, self.factors)
+            def build() -> Router:
+                net = close(self.network, sections_=active & self._section_targets,
+                            nodes=active & self._node_targets)
+                shut = {t.split(":", 1)[1] for t in active if t.startswith("terminal:")}
+                if shut:
+                    net = net.with_graphs(terminals=[t for t in net.terminals if t.node not in shut],
+                                          change=f"terminals closed at {sorted(shut)}")
+                return Router(net, self.factors)
+            r = self._shared_router(("closed", *sorted(active)), build)
             self._routers[active] = r
         return r
 
@@ -469,7 +486,9 @@ class Model:
         key = (id(router), section)
         r = self._avoid_routers.get(key)
         if r is None:
-            r = self._avoid_routers[key] = Router(close(router.network, sections_=[section]), self.factors)
+            r = self._avoid_routers[key] = self._shared_router(
+                (*self._variants[id(router)], "avoiding", section),
+                lambda: Router(close(router.network, sections_=[section]), self.factors))
         return r
 
     def expected_hours(self, route: Route) -> float:
@@ -825,13 +844,15 @@ def plan_all(model: Model, units: list[Unit], *, max_movers: int = MAX_MOVERS) -
 @paused_gc()
 def run_model(scenario: Scenario, network: Network, factors: Factors, rng: np.random.Generator,
               *, progress: Callable[[float], None] | None = None, strikes: Sequence[Strike] = (),
-              max_movers: int = MAX_MOVERS, max_events: int = MAX_EVENTS) -> Model:
+              max_movers: int = MAX_MOVERS, max_events: int = MAX_EVENTS,
+              network_key: Hashable | None = None) -> Model:
     """Run the model to the horizon (or until every unit has closed) and return it.
 
     The work is bounded: more than ``max_movers`` movers or ``max_events`` events
     stop the run with a :class:`WorkLimitError` that states the figure and the limit.
+    ``network_key``: what ``network`` was built from, to reuse routers (see :class:`Model`).
     """
-    model = Model(scenario, network, factors, rng, strikes)
+    model = Model(scenario, network, factors, rng, strikes, network_key=network_key)
     for s in model.strikes:
         model.env.process(strike_process(model.env, model.log, s))
     for i, d in enumerate(scenario.disruptions, start=1):  # logged, so that outputs can show them
