@@ -29,13 +29,13 @@ from mobility.network.model import Network
 from mobility.network.routing import GAUGES, Leg, Mover, Route, Router
 from mobility.scenario import Scenario
 from mobility.sim._gc import paused_gc
-from mobility.sim.routers import SHARED as SHARED_ROUTERS
 from mobility.sim.air import airlift, airport_capacity, bus_hours, nearest_airport
 from mobility.sim.disruptions import disruption_process
 from mobility.sim.log import EventLog
 from mobility.sim.rail import train, trains_needed, wagons_per_train
 from mobility.sim.resources import Closures, Pool, Server, Who
 from mobility.sim.road import MarchProfile, convoy
+from mobility.sim.routers import SHARED as SHARED_ROUTERS
 from mobility.sim.sea import Sealift, choose
 from mobility.sim.threats import Strike, closure_windows, strike_process
 from mobility.sim.uncertainty import draw_point
