@@ -144,12 +144,13 @@ def test_leaflet_draws_the_network(loaded):
         "Roads: motorway",
         "Flows",
         "Playback",
+        "Towns (Natural Earth)",
     ):
         assert name in text
     legend = page.locator("#mob-legend")
     assert legend.is_visible() and legend.get_attribute("open") is None  # folded: one line
     legend.locator("summary").click()
-    assert "Schematic geometry" in legend.inner_text()
+    assert "Schematic geometry" in legend.inner_text() and "Basemap (Natural Earth)" in legend.inner_text()
     legend.locator("summary").click()
     assert "Browser test" in page.locator("#mob-title").inner_text()
     assert "short by 100" in page.locator("#mob-tiers").inner_text()

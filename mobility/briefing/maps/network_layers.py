@@ -616,6 +616,11 @@ def network_map(network: Network, *, title: str = "", tiles: bool = False) -> fo
             f"<b>Schematic geometry:</b> {which} sections are drawn as straight lines between "
             "their end nodes (no surveyed line geometry); parallel lines are offset to stay visible."
         )
+    if not tiles:
+        legend.notes.append(
+            "<b>Basemap</b> (Natural Earth): lakes and rivers in blue, urban areas tinted, towns as small "
+            "dots, named where their name covers none of the network's (more show as you zoom in)."
+        )
     legend.notes.append(
         "Sources: attribution at the bottom right; click a line or a place for its own source."
     )
