@@ -71,7 +71,7 @@ def test_the_map_names_towns_away_from_network_nodes_and_draws_rivers_and_urban_
     names = {r[0] for r in rows}
     assert {"Sovetsk", "Lida", "Kaliningrad"} <= names
     nodes = [(network.node(n)["x"], network.node(n)["y"]) for n in network.node_ids]
-    for name, lat, lon, rank, minz in rows:
+    for name, lat, lon, rank, _minz in rows:
         assert min(haversine_m(lon, lat, x, y) for x, y in nodes) >= TOWN_NEAR_NODE_KM * 1000, name
         assert rank >= 10_000  # after every network label
     assert "Vilnius" not in names and "Kaunas" not in names  # the network's own labels name them

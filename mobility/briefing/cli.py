@@ -12,7 +12,6 @@ from typing import Any
 
 from mobility.errors import MobilityError
 
-
 MAPS_DIR = Path("maps")
 """Where ``mobility map`` writes by default: ``maps/<run folder name>.html`` (see maps/README.md)."""
 

@@ -301,7 +301,7 @@ def _urban() -> dict[str, Any]:
 def _places() -> list[dict[str, Any]]:
     """Natural Earth 1:10m populated places around the corridor, most important first."""
     data = json.loads(_asset_text(PLACES_FILE))
-    return [dict(zip(data["fields"], row)) for row in data["rows"]]
+    return [dict(zip(data["fields"], row, strict=True)) for row in data["rows"]]
 
 
 _EXTERNAL_RE = re.compile(

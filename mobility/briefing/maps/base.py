@@ -21,10 +21,10 @@ from mobility.briefing.maps.assets import (
     _basemap,
     _lakes,
     _places,
-    _rivers,
-    _urban,
     _Raw,
+    _rivers,
     _Script,
+    _urban,
     external_references,
 )
 from mobility.briefing.maps.style import MIN_ZOOM
