@@ -254,19 +254,16 @@ def _steps(network: Network, events: pd.DataFrame, runs: Runs) -> _Steps:
     ahead = _next_where((at_node >= 0) | run, gid)
 
     # polylines: each directed run, then each node's point (nodes at one spot share it)
+    ends_index = dict(node_index)  # the network's nodes, then any section end that is not one
     line_coords: list[list[tuple[float, float]]] = []
     cands: list[list[tuple[int, int, int]]] = []  # per section: (from node, to node, line)
-    leaving: list[dict[int, tuple[int, int, int]]] = []  # per section: the first run from each node
     for s in sections:
         row = []
         for u, v, coords in runs[s]:
-            row.append((node_index.get(u, -2), node_index.get(v, -2), len(line_coords)))
+            row.append((ends_index.setdefault(u, len(ends_index)), ends_index.setdefault(v, len(ends_index)),
+                        len(line_coords)))
             line_coords.append(coords)
         cands.append(row)
-        first_from: dict[int, tuple[int, int, int]] = {}
-        for c in row:
-            first_from.setdefault(c[0], c)
-        leaving.append(first_from)
     point_line: list[int] = []
     spots: dict[tuple[float, float], int] = {}
     for nd in node_ids:
@@ -276,32 +273,59 @@ def _steps(network: Network, events: pd.DataFrame, runs: Runs) -> _Steps:
             spots[xy] = len(line_coords)
             line_coords.append([xy])
         point_line.append(spots[xy])
+    point = np.asarray(point_line, dtype=np.int64)
 
-    def heading(sec: int, k: int) -> tuple[int, int, int]:
-        """The run of a section with no known start: towards the place of row ``k`` (-1: none)."""
-        to = set() if k < 0 else {int(at_node[k])} if at_node[k] >= 0 else {
-            c[j] for c in cands[on_section[k]] for j in (0, 1)}
-        return next((c for c in cands[sec] if c[1] in to), cands[sec][0])
+    # the first run of each section from each node, as sorted keys (section, from node)
+    width = len(ends_index) + 2
+    leaving: dict[int, tuple[int, int]] = {}
+    for sec, row in enumerate(cands):
+        for u, v, ln in row:
+            leaving.setdefault(sec * width + u + 1, (v, ln))
+    keys = np.fromiter(sorted(leaving), dtype=np.int64, count=len(leaving))
+    key_to = np.asarray([leaving[k] for k in keys.tolist()], dtype=np.int64).reshape(-1, 2)
+    heading: dict[tuple[int, int, int], tuple[int, int]] = {}
 
-    # the one sequential part: a run's direction depends on where the mover was
-    found: list[tuple[int, float, float, int]] = []  # (mover, from h, to h, line)
-    add = found.append
-    rel = np.flatnonzero(run | fix)
-    node, group = -1, -1
-    for k, g, is_run, sec, nd, res, tk, t1 in zip(
-        rel.tolist(), gid[rel].tolist(), run[rel].tolist(), on_section[rel].tolist(), at_node[rel].tolist(),
-        resource[rel].tolist(), t[rel].tolist(), end[rel].tolist(), strict=True
-    ):
-        if g != group:
-            node, group = -1, g
-        if is_run:
-            choice = leaving[sec].get(node) or heading(sec, int(ahead[k]))
-            add((g, tk, t1, choice[2]))
-            node = choice[1]
-        elif not res or node < 0 or nd == node:  # else a resource elsewhere (a border ahead, say)
-            node = nd
-            add((g, tk, tk, point_line[nd]))
-    table = np.asarray(found, dtype=float).reshape(-1, 4)  # exact: hours as logged, small integers
+    def towards(sec: int, k: int) -> tuple[int, int]:
+        """(to node, line) of a run of ``sec`` with no known start: towards the place of row ``k`` (-1: none)."""
+        key = (sec, int(at_node[k]) if k >= 0 else -1, int(on_section[k]) if k >= 0 else -1)
+        if key not in heading:
+            to = set() if k < 0 else {key[1]} if key[1] >= 0 else {c[j] for c in cands[key[2]] for j in (0, 1)}
+            c = next((c for c in cands[sec] if c[1] in to), cands[sec][0])
+            heading[key] = (c[1], c[2])
+        return heading[key]
+
+    # Where a mover is: the node of its latest fix, or the far end of its latest run, whose direction
+    # depends on where it was before. Resolved for every run at once, in as many rounds as the
+    # longest string of runs with no fix between them (21 on the baseline).
+    rel = run | fix
+    first_rel = np.minimum.reduceat(np.where(rel, pos, n), first)
+    opening = np.zeros(n, dtype=bool)
+    opening[first_rel[first_rel < n]] = True  # a mover's first place counts, whatever the event
+    fixed = fix & (~resource | opening)
+    moved = np.maximum.accumulate(np.where(run | fixed, pos, -1))
+    prev = np.r_[-1, moved[:-1]]  # the latest row before that set where the mover is
+    prev = np.where(prev >= first[gid], prev, -1)
+    state = np.where(fixed, at_node, -3)  # where the mover is after the row (-3: not known yet)
+    line_of = np.where(fixed, point[np.maximum(at_node, 0)], -1)
+    pending = np.flatnonzero(run)
+    while len(pending):
+        p = prev[pending]
+        ready = (p < 0) | (state[np.maximum(p, 0)] != -3)
+        batch, p = pending[ready], p[ready]
+        key = on_section[batch] * width + np.where(p < 0, -1, state[np.maximum(p, 0)]) + 1
+        at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        hit = keys[at] == key
+        to, ln = key_to[at, 0].copy(), key_to[at, 1].copy()
+        for j in np.flatnonzero(~hit).tolist():
+            to[j], ln[j] = towards(int(on_section[batch[j]]), int(ahead[batch[j]]))
+        state[batch], line_of[batch] = to, ln
+        pending = pending[~ready]
+    # a resource event at another node than the mover's (a border ahead, say) does not place it
+    kept = fix & ~fixed & (prev >= 0) & (state[np.maximum(prev, 0)] == at_node)
+    line_of[kept] = point[at_node[kept]]
+    stepped = np.flatnonzero(run | fixed | kept)
+    table = np.column_stack([gid[stepped], t[stepped], np.where(run[stepped], end[stepped], t[stepped]),
+                             line_of[stepped]]).astype(float)
     line = table[:, 3].astype(np.int64)
     used, first_use = np.unique(line, return_index=True)
     used = used[np.argsort(first_use)]
