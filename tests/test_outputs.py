@@ -375,6 +375,10 @@ def test_export_csv_columns(result, tmp_path):
     enter = result.events[result.events["event"] == "enter"]
     assert read["flows.csv"]["troops"].sum() == enter["troops"].sum()
     assert (tmp_path / "csv" / "flows.csv").read_bytes()[:3] == b"\xef\xbb\xbf"  # BOM for spreadsheets
+    # the event log's text columns (categorical in memory) are written as their text, missing as empty
+    back = pd.read_csv(tmp_path / "csv" / "events.csv", keep_default_na=False, encoding="utf-8-sig")
+    for col in ("unit", "mover", "event", "place", "resource"):
+        assert back[col].astype(str).tolist() == result.events[col].astype(object).fillna("").astype(str).tolist()
 
 
 def test_run_folder_keeps_the_scenario_as_run(run_dir):

@@ -191,12 +191,8 @@ def csv_tables(source: Source) -> dict[str, Callable[[], pd.DataFrame]]:
     """The tables :func:`export_csv` writes, by file name (each built when called)."""
     run = _run(source)
 
-    def events() -> pd.DataFrame:
-        ev = run.events.copy()
-        for c in ev.columns:
-            if isinstance(ev[c].dtype, pd.CategoricalDtype):
-                ev[c] = ev[c].astype(str)
-        return ev
+    def events() -> pd.DataFrame:  # categorical columns are written as their text, as they are
+        return run.events
 
     def flows() -> pd.DataFrame:
         return pd.DataFrame(section_flows(run.network, run.events, run.bottlenecks).drop(columns="geometry"))
