@@ -6,7 +6,9 @@ One process. A first, cold round (imports of matplotlib and folium, the network 
 from disk) is recorded apart; then ``--repeats`` rounds, each of which times, one after
 the other and each alone:
 
-``simulation``  :func:`mobility.simulate` (the model run that produces the event log)
+``simulation``  :func:`mobility.simulate` (the model run that produces the event log), with the
+                process's shared routers dropped first, so that each round plans its routes
+                as a single ``mobility run`` does
 ``analysis``    ``result.summary()`` and the console's closure lines: what ``mobility run``
                 computes and prints even with ``--no-map`` (tiers, bottlenecks, units,
                 closure, lines of communication, flow bound)
@@ -47,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout's mobility, not an installed one
 
 from mobility import load_scenario  # noqa: E402
+from mobility.sim.routers import SHARED  # noqa: E402
 from mobility.simulation import simulate  # noqa: E402
 
 PARTS = ("simulation", "analysis", "map", "charts", "report", "export")
@@ -70,6 +73,8 @@ def _round(sc: Any, folder: Path) -> dict[str, tuple[float, float]]:
 
     def run() -> None:
         box["r"] = simulate(sc)
+
+    SHARED.clear()  # routes planned afresh, as in a single `mobility run` (a sweep's runs share them)
 
     def analysis() -> None:
         r = box["r"]
