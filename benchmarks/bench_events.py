@@ -216,9 +216,9 @@ def main() -> None:
     out["per_event_spread"] = max(per_event) / min(per_event)
     per_event_cpu = [r["us_per_event_cpu"]["model"]["median"] for r in out["scales"]]
     out["per_event_spread_cpu"] = max(per_event_cpu) / min(per_event_cpu)
+    out["commit"] = _git_commit()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2), encoding="utf-8")
-    out["commit"] = _git_commit()
     print(f"cost per event, max/min over scales: wall {out['per_event_spread']:.2f}, "
           f"CPU {out['per_event_spread_cpu']:.2f}")
 
