@@ -156,6 +156,10 @@ _TABLE: tuple[Factor, ...] = (
            "18 kn between"),
     Factor("roro_port_call_hours", 6, "h/port call", "assumption", "assumption",
            "pilotage, mooring and ramp handling at each port call, on top of loading or discharge"),
+    Factor("sea_switch_margin", 0.1, "share", "assumption", "assumption",
+           "an auto unit goes by sea instead of land only when the sea's expected time is shorter by this "
+           "share of the land's: both estimates carry the queues of the moment, and a switch books ships "
+           "and re-plans the move; without it a few hours' change in one estimate flips a unit's way"),
 )
 
 

@@ -27,7 +27,8 @@ EVENT_COLUMNS = {"time": NUMBER, "unit": TEXT, "mover": TEXT, "mode": TEXT, "eve
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "closure.csv": {"day": NUMBER, "closed": NUMBER},
     "units.csv": {"unit": TEXT, "ready_day": NUMBER, "closed_day": NUMBER},
-    "bottlenecks.csv": {"resource": TEXT, "kind": TEXT, "place": TEXT, "utilisation": NUMBER, "requests": NUMBER,
+    "bottlenecks.csv": {"resource": TEXT, "kind": TEXT, "place": TEXT, "capacity": NUMBER, "utilisation": NUMBER,
+                        "requests": NUMBER,
                         "mean_wait_h": NUMBER, "max_wait_h": NUMBER, "total_wait_h": NUMBER},
 }
 #: Columns that must hold a value in every row (the others may be empty, e.g. a unit not yet closed).

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from mobility.analysis.closure import resource_waits
+from mobility.limits import WHAT_IF_DEFAULT
 
 
 def utilisation(events: pd.DataFrame, resources: pd.DataFrame, *, span_h: float) -> pd.Series:
@@ -23,9 +27,14 @@ def utilisation(events: pd.DataFrame, resources: pd.DataFrame, *, span_h: float)
 
 
 def bottleneck_table(events: pd.DataFrame, resources: pd.DataFrame, *, span_h: float) -> pd.DataFrame:
-    """One row per resource: capacity, utilisation, requests, mean and worst wait, total wait.
+    """One row per resource: capacity, utilisation, requests, mean and worst wait, total wait, and
+    ``idle_held_h``: hours its holders held it idle waiting for stock (a ramp or gauge terminal taken by
+    a train whose wagons or locomotive had not come; :func:`idle_held`). Waiting for a resource and
+    holding it idle are apart: a ramp with long waits and long idle holding binds on the stock, not
+    on its ramps.
 
-    Sorted by total wait (the resource that held forces back longest first).
+    Sorted by total wait (the resource that held forces back longest first); which of these binds is
+    measured by :func:`what_if`.
     """
     waits = resource_waits(events)
     g = waits.groupby("resource")["wait_h"]
@@ -34,11 +43,13 @@ def bottleneck_table(events: pd.DataFrame, resources: pd.DataFrame, *, span_h: f
     res = resources.set_index("resource")
     out = res.join(stats, how="left")
     out["utilisation"] = utilisation(events, resources, span_h=span_h).reindex(out.index)
-    out = out.fillna({"requests": 0, "mean_wait_h": 0.0, "max_wait_h": 0.0, "total_wait_h": 0.0})
+    out["idle_held_h"] = idle_held(events).reindex(out.index)
+    out = out.fillna({"requests": 0, "mean_wait_h": 0.0, "max_wait_h": 0.0, "total_wait_h": 0.0,
+                      "idle_held_h": 0.0})
     out["requests"] = out["requests"].astype(int)
     out = out.reset_index().sort_values(["total_wait_h", "resource"], ascending=[False, True], kind="stable")
     return out[["resource", "kind", "place", "capacity", "utilisation", "requests", "mean_wait_h", "max_wait_h",
-                "total_wait_h"]].reset_index(drop=True)
+                "total_wait_h", "idle_held_h"]].reset_index(drop=True)
 
 
 def idle_held(events: pd.DataFrame) -> pd.Series:
@@ -60,68 +71,99 @@ def idle_held(events: pd.DataFrame) -> pd.Series:
     return (m["time"] - m["taken"]).groupby(m[col].to_numpy()).sum()
 
 
-def what_if(result, *, top: int = 3, kinds: tuple[str, ...] = ("ramp", "terminal", "track", "wagons",
-                                                                  "locomotives", "berth", "border")) -> pd.DataFrame:
+#: kinds of resource whose doubling the model can measure
+WHAT_IF_KINDS: tuple[str, ...] = ("ramp", "terminal", "track", "wagons", "locomotives", "berth", "border", "het",
+                                  "ships", "clearance")
+
+def doubling(result: Any, row: Any) -> tuple[dict[str, Any], str]:
+    """The point (:func:`mobility.analysis.experiments.points.at_point`) that doubles the resource of
+    bottleneck-table row ``row`` in ``result``'s scenario, and a short text saying what it changes.
+
+    A ramp or gauge terminal: twice its ramps; a single-track section: a second track; a double
+    track: twice its trains a day; a stock pool: twice its stock; a port's berths, a border's lanes:
+    twice at every port or crossing (the scenario sets them for all); clearance: half the hours.
+    """
+    sc = result.scenario
+    rid, kind, place, cap = str(row.resource), str(row.kind), str(row.place), int(row.capacity)
+    if kind == "ramp":
+        return {f"terminals.{place}.ramp": 2 * max(cap, 1)}, f"{2 * max(cap, 1)} ramps at {place}"
+    if kind == "terminal":
+        method = rid.split(":")[2]
+        return {f"terminals.{place}.{method}": 2 * max(cap, 1)}, f"{2 * max(cap, 1)} {method} ramps at {place}"
+    if kind == "track":
+        d = next(d for _, _, d in result.network.rail.edges(data=True) if d["section"] == place)
+        if (d.get("tracks") or 1) < 2:
+            return {f"infrastructure.sections.{place}.tracks": 2}, "second track"
+        tpd = float(d.get("trains_per_day") or result.factors["trains_per_day_double_track"])
+        return {f"infrastructure.sections.{place}.trains_per_day": 2 * tpd}, f"{2 * tpd:g} trains a day"
+    if kind in ("wagons", "locomotives"):
+        field = f"{kind}_{rid.split(':')[1]}"
+        return {f"resources.{field}": 2 * cap}, f"{field} {2 * cap}"
+    if kind == "berth":
+        return {"resources.port_berths": 2 * max(cap, 1)}, f"port_berths {2 * max(cap, 1)} (every port)"
+    if kind == "border":
+        lanes = int(result.factors["border_lanes"])
+        return {"border_lanes": 2 * lanes}, f"border_lanes {2 * lanes} (every crossing)"
+    if kind == "het":
+        return {"resources.hets": 2 * cap}, f"hets {2 * cap}"
+    if kind == "ships":
+        return {"resources.roro_ships": 2 * cap}, f"roro_ships {2 * cap}"
+    if kind == "clearance":
+        hours = sc.clearance_hours(result.factors) / 2
+        return {"policies.clearance": "custom", "policies.clearance_hours": hours}, f"clearance {hours:g} h (halved)"
+    raise ValueError(f"no doubling for a resource of kind {kind!r}")
+
+
+def what_if(result: Any, *, top: int = WHAT_IF_DEFAULT, kinds: tuple[str, ...] = WHAT_IF_KINDS,
+            progress: Callable[[str], None] | None = None) -> pd.DataFrame:
     """What doubling each of the ``top`` resources by total wait buys, measured by the model.
 
-    Reruns the scenario (same seed) with one resource doubled: a ramp or gauge terminal
-    twice its ramps, a single-track section a second track, a double track twice its trains
-    a day, a pool twice its stock, a port twice its berths, the border twice its lanes.
-    Returns one row per resource: ``resource, change, met_days`` (tier met days, ``-`` if
-    not met), ``days_earlier`` (tier met days gained, summed; negative: later),
-    ``gain_troops`` (troops closed by the tier days, summed, over the run) and ``buys``
-    (some tier met earlier or more troops by a tier day, none later or fewer), sorted
-    by what it buys.
+    Reruns the scenario with the same seed and network with one resource doubled
+    (:func:`doubling`). Returns one row per resource tried: ``resource, change, point``
+    (the ``--set`` that reproduces it), ``met_days`` (tier met days, ``-`` if not met),
+    ``days_earlier`` (tier met days gained, summed; negative: later), ``gain_troops``
+    (troops closed by the tier days, summed), ``later`` (some tier met later) and ``buys``
+    (some tier met earlier and none later), sorted by what it buys.
+    ``progress`` is called with a line before each rerun.
     """
-    from mobility.network.edits import set_section_attrs, set_terminal
+    from mobility.analysis.experiments.points import at_point
     from mobility.simulation import scenario_network, simulate
 
     sc = result.scenario
     table = result.bottlenecks
     cands = table[table["kind"].isin(kinds) & (table["total_wait_h"] > 0)].head(top)
     base_days = [None if pd.isna(d) else int(d) for d in result.tiers["met_day"]]
-    base_closed = int(result.tiers["closed"].sum())
+    horizon = sc.horizon_days + 1
+    base_net = scenario_network(sc)
     rows = []
-    for r in cands.itertuples():
-        rid, kind, cap = str(r.resource), str(r.kind), int(r.capacity)
-        s2, net = sc, None
-        if kind in ("ramp", "terminal"):
-            method = "ramp" if kind == "ramp" else rid.split(":")[2]
-            net = set_terminal(scenario_network(sc), str(r.place), method, ramps=2 * max(cap, 1), label="what-if")
-            change = f"{2 * max(cap, 1)} ramps at {r.place}" + ("" if kind == "ramp" else f" ({method})")
-        elif kind == "track":
-            base = scenario_network(sc)
-            d = next(d for _, _, d in base.rail.edges(data=True) if d["section"] == r.place)
-            if (d.get("tracks") or 1) < 2:
-                net, change = set_section_attrs(base, {r.place: {"tracks": 2}}, label="what-if"), "second track"
-            else:
-                tpd = d.get("trains_per_day") or result.factors["trains_per_day_double_track"]
-                net = set_section_attrs(base, {r.place: {"trains_per_day": 2 * tpd}}, label="what-if")
-                change = f"{2 * tpd:g} trains a day"
-        elif kind in ("wagons", "locomotives"):
-            field = f"{kind}_{rid.split(':')[1]}"
-            s2 = sc.model_copy(update={"resources": sc.resources.model_copy(update={field: 2 * cap})})
-            change = f"{field} {2 * cap}"
-        elif kind == "berth":
-            s2 = sc.model_copy(update={"resources": sc.resources.model_copy(update={"port_berths": 2 * cap})})
-            change = f"port_berths {2 * cap}"
-        else:  # border
-            lanes = int(result.factors["border_lanes"])
-            s2 = sc.model_copy(update={"factors": {**sc.factors, "border_lanes": 2 * lanes}})
-            change = f"border_lanes {2 * lanes}"
+    for i, r in enumerate(cands.itertuples(), start=1):
+        point, change = doubling(result, r)
+        if progress:
+            progress(f"what-if {i}/{len(cands)}: {r.resource} doubled ({change})")
+        s2 = at_point(sc, point, source="what-if")
+        # the loaded network is reused unless the change is to the network itself
+        net = scenario_network(s2) if any(k.startswith(("terminals.", "infrastructure.")) for k in point) else base_net
         alt = simulate(s2, seed=result.seed, network=net)
         days = [None if pd.isna(d) else int(d) for d in alt.tiers["met_day"]]
-        gain = int(alt.tiers["closed"].sum()) - base_closed
-        horizon = sc.horizon_days + 1
-        earlier = sum((horizon if b is None else b) - (horizon if a is None else a)
-                      for a, b in zip(days, base_days, strict=True))
-        later = any((horizon if a is None else a) > (horizon if b is None else b)
-                    for a, b in zip(days, base_days, strict=True))
-        closed = alt.tiers["closed"].to_numpy() - result.tiers["closed"].to_numpy()
-        rows.append({"resource": rid, "change": change,
+        pairs = [(horizon if a is None else a, horizon if b is None else b)
+                 for a, b in zip(days, base_days, strict=True)]
+        earlier = sum(b - a for a, b in pairs)
+        later = any(a > b for a, b in pairs)
+        gain = int(alt.tiers["closed"].sum()) - int(result.tiers["closed"].sum())
+        rows.append({"resource": str(r.resource), "change": change,
+                     "point": " ".join(f"{k}={v}" for k, v in point.items()),
                      "met_days": " / ".join("-" if d is None else f"D+{d}" for d in days),
-                     "days_earlier": int(earlier), "gain_troops": gain,
-                     "buys": (earlier > 0 or gain > 0) and not later and bool((closed >= 0).all())})
-    out = pd.DataFrame(rows, columns=["resource", "change", "met_days", "days_earlier", "gain_troops", "buys"])
+                     "days_earlier": int(earlier), "gain_troops": gain, "later": later,
+                     "buys": any(a < b for a, b in pairs) and not later})
+    out = pd.DataFrame(rows, columns=["resource", "change", "point", "met_days", "days_earlier", "gain_troops",
+                                      "later", "buys"])
     return out.sort_values(["buys", "days_earlier", "gain_troops"], ascending=False, kind="stable").reset_index(
         drop=True)
+
+
+def true_bottlenecks(table: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the bottleneck ``table`` whose doubling buys closure (``whatif``), ranked by what it buys,
+    with the what-if's ``change``, ``met_days``, ``days_earlier`` and ``gain_troops`` beside each."""
+    bought = whatif[whatif["buys"]].drop(columns=["buys", "later"])
+    out = bought.merge(table, on="resource", how="left")
+    return out[[*table.columns, "change", "point", "met_days", "days_earlier", "gain_troops"]]

@@ -153,6 +153,9 @@ class Model:
         self.priority = scenario.policies.convoy_priority
         self.servers: dict[str, Server] = {}
         self.committed: dict[str, int] = {}
+        # trains planned to load at each node and not yet at its ramps (their unit still at the berth,
+        # or the train waiting for its clearance): the queue a unit choosing now will meet there
+        self.ramp_pending: dict[str, int] = {}
         self._heads: dict[tuple, tuple[tuple[float, float], str | None]] = {}
         self._road_steps: dict[tuple[str, str, int], RoadStep] = {}
         self._rail_steps: dict[tuple[str, str, int], RailStep] = {}  # trains routed through each gauge terminal and not yet through
@@ -677,8 +680,15 @@ class Model:
         t, node = unit.type, self.network.node(unit.origin)
         if node.get("kind") == "port":
             rate_h = (node.get("pieces_per_berth_day") or self.factors["port_berth_vehicles_per_day"]) / 24.0
-            yield from self.berth(unit.origin).use(whole, (t.vehicles + t.trailers) / rate_h,
-                                                   event=("discharge", "discharged"))
+            # the unit's trains are bound for the port's ramps from now: units choosing meanwhile see them
+            plan = self.land_plan(unit, self.env.now)
+            n = movers_estimate(self, unit, replace(plan, road_load=(0, 0)))
+            self.ramp_pending[unit.origin] = self.ramp_pending.get(unit.origin, 0) + n
+            pieces = t.vehicles + t.trailers  # at the berths, for the sea options of units choosing meanwhile
+            self.sealift.queued[unit.origin] = self.sealift.queued.get(unit.origin, 0.0) + pieces
+            yield from self.berth(unit.origin).use(whole, pieces / rate_h, event=("discharge", "discharged"))
+            self.sealift.queued[unit.origin] -= pieces
+            self.ramp_pending[unit.origin] -= n
         yield from self.move_by_land(unit, cleared_at)
 
     def move_by_land(self, unit: Unit, cleared_at: float, *, carry_troops: bool = True,
@@ -690,8 +700,11 @@ class Model:
         """
         env = self.env
         plan = self.land_plan(unit, env.now)
-        jobs = [env.process(self._mover(kind, args, cleared_at))
-                for kind, args in self._movers(unit, plan, carry_troops=carry_troops, tag=tag)]
+        movers = self._movers(unit, plan, carry_troops=carry_troops, tag=tag)
+        if plan.rail is not None:  # bound for the origin's ramps until each train asks for one
+            origin = plan.rail.origin
+            self.ramp_pending[origin] = self.ramp_pending.get(origin, 0) + sum(k == "rail" for k, _ in movers)
+        jobs = [env.process(self._mover(kind, args, cleared_at)) for kind, args in movers]
         if jobs:
             yield env.all_of(jobs)
 
@@ -760,6 +773,7 @@ class Model:
             self.log.add(env.now, who, "cleared", first.origin, "", 0)
         if kind == "rail":
             wagons, tr, wh, rail, road_after, inter = detail
+            self.ramp_pending[rail.origin] -= 1  # now in the ramp's own queue
             yield from train(self, who, rail, wagons, cleared_at, intermodal=inter)
             if road_after is not None:
                 _, profile, het = self.convoy_mover(tracked=tr > 0, heavy=heavy)

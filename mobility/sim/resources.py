@@ -13,6 +13,7 @@ from operator import attrgetter
 from typing import Any
 
 import simpy
+from simpy.resources.resource import SortedQueue
 
 from mobility.errors import ScenarioError
 from mobility.sim.log import EventLog
@@ -166,14 +167,34 @@ class Server:
         env.timeout(max(hold_h, 0.0)).callbacks.append(_release)
 
 
+class _StockGet(simpy.resources.container.ContainerGet):
+    """A request for stock, queued by its ``key``."""
+
+    def __init__(self, container: simpy.Container, amount: int, key: tuple[int, float]) -> None:
+        self.key = key  # read by the sorted queue when the request is appended
+        super().__init__(container, amount)
+
+
+class _StockContainer(simpy.Container):
+    """A container whose waiting requests are served in key order (FIFO among equal keys);
+    the first in order is served first, the others wait behind it."""
+
+    GetQueue = SortedQueue
+
+
 class Pool:
-    """A pool of stock (wagons, locomotives, HETs): taken, and given back after a delay."""
+    """A pool of stock (wagons, locomotives, HETs, ships): taken, and given back after a delay.
+
+    Waiting requests are served by unit priority, then the unit's rank (:attr:`Who.key`), as a
+    movement control office allocates stock: a train of a later unit does not take the wagons that
+    an earlier one is waiting for.
+    """
 
     def __init__(self, env: simpy.Environment, log: EventLog, rid: str, kind: str, place: str,
                  capacity: int) -> None:
         self.env, self.log, self.rid, self.kind, self.place = env, log, rid, kind, place
         self.capacity = capacity
-        self.container = simpy.Container(env, capacity=max(capacity, 1), init=capacity)
+        self.container = _StockContainer(env, capacity=max(capacity, 1), init=capacity)
 
     def take(self, who: Who, amount: int) -> Generator[Any, Any, None]:
         """Wait until ``amount`` is free and take it."""
@@ -185,7 +206,7 @@ class Pool:
                                 f"holds {self.capacity}; raise {field}")
         self.log.add(self.env.now, who, "request", self.place, self.rid, amount)
         if amount:
-            yield self.container.get(amount)
+            yield _StockGet(self.container, amount, who.key)
         self.log.add(self.env.now, who, "acquire", self.place, self.rid, amount)
 
     def give_back(self, who: Who, amount: int, delay_h: float) -> None:

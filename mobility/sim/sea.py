@@ -82,6 +82,18 @@ class Sealift:
         queue = self.queued.get(port, 0.0) / (berths * rate_h)
         return queue + self.model.factors["roro_port_call_hours"] + pieces / (min(ships, berths) * rate_h)
 
+    def landing_hours(self, unit: Unit) -> float:
+        """Expected hours to discharge ``unit`` arriving from overseas at its origin port before it goes
+        on by land (0 where its origin is no port): the pieces queued at the port's berths, then its own
+        vehicles and trailers at one berth, as :meth:`~mobility.sim.engine.Model._by_land` does. A unit
+        going on by sea from its origin port is counted at the berths by :meth:`options` instead."""
+        model = self.model
+        if model.network.node(unit.origin).get("kind") != "port":
+            return 0.0
+        rate_h = self.rate_per_day(unit.origin) / 24.0
+        queue = self.queued.get(unit.origin, 0.0) / (model.berth(unit.origin).capacity * rate_h)
+        return queue + (unit.type.vehicles + unit.type.trailers) / rate_h
+
     def _ship_wait(self, ships: int, cycle_h: float) -> float:
         """Expected hours until ``ships`` ships are free: the shiploads queued ahead, one ``cycle_h`` per round."""
         pool = self.ships
@@ -155,16 +167,27 @@ class Sealift:
         personnel = 0 if unit.personnel == "air" else t.personnel  # flown troops travel apart
         troops = [round(personnel * n / pieces) for n in loads[:-1]]
         troops.append(personnel - sum(troops))
-        jobs = [env.process(self.shipload(unit, plan, i, n, k))
+        jobs = [env.process(self.shipload(unit, plan, i, n, k, cleared_at))
                 for i, (n, k) in enumerate(zip(loads, troops, strict=True), start=1)]
         yield env.all_of(jobs)
         yield from model.move_by_land(replace(unit, origin=plan.pod, mode="auto"), cleared_at, carry_troops=False,
                                       tag="from-port/")
 
-    def shipload(self, unit: Unit, plan: SeaPlan, i: int, pieces: int, troops: int) -> Generator[Any, Any, None]:
-        """One ship: taken from the pool, loaded, sailed, discharged, sent back empty."""
+    def shipload(self, unit: Unit, plan: SeaPlan, i: int, pieces: int, troops: int,
+                 cleared_at: float = 0.0) -> Generator[Any, Any, None]:
+        """One ship: taken from the pool, loaded, sailed, discharged, sent back empty.
+
+        The ship reaches the port of debarkation, in another country, no earlier than the unit's
+        clearance (``cleared_at``): it is not loaded before the clearance less its loading and sailing.
+        """
         model, env, f = self.model, self.model.env, self.model.factors
         who = Who(unit.id, f"{unit.id}/sea/{i}", "sea", troops, pieces, unit.priority, unit.rank)
+        embark_h = f["roro_port_call_hours"] + pieces / (self.rate_per_day(plan.poe) / 24.0)
+        depart = cleared_at - embark_h - plan.sail_h
+        if depart > env.now:
+            model.log.add(env.now, who, "request", plan.poe, "clearance", 0)
+            yield env.timeout(depart - env.now)
+            model.log.add(env.now, who, "cleared", plan.poe, "", 0)
         self.waiting_ships += 1
         yield from self.ships.take(who, 1)
         self.waiting_ships -= 1
@@ -222,9 +245,10 @@ def _loading_hours(model: Model, plan: Any) -> float:
         f["default_ramps"])
     load = (len(trains) * f["shunting_hours"] + wagons * f["load_hours_per_wagon"]) / ramps
     server = model.servers.get(f"ramp:{plan.rail.origin}")  # trains of other units queued at the ramps
-    if server is not None and trains:
+    ahead = (len(server.res.queue) if server is not None else 0) + model.ramp_pending.get(plan.rail.origin, 0)
+    if ahead and trains:  # and those bound for them (units at the berth, trains waiting for clearance)
         per_train = f["shunting_hours"] + wagons / len(trains) * f["load_hours_per_wagon"]
-        load += len(server.res.queue) * per_train / ramps
+        load += ahead * per_train / ramps
     gauge = plan.rail.mover.gauge or next(leg.gauge for leg in plan.rail.legs if leg.mode == "rail")
     pool = model.wagons[gauge]
     waiting = sum(getattr(e, "amount", 0) for e in pool.container.get_queue)
@@ -237,7 +261,8 @@ def choose(model: Model, sealift: Sealift, unit: Unit, now: float) -> SeaPlan | 
     """The sea plan ``unit`` takes now, or None to go by land.
 
     ``sea``: the best sea option (NoRouteError if none); ``auto``: sea only if its expected
-    time beats land's; ``rail``/``road``: never.
+    time beats land's (the discharge at the origin port included) by the factor
+    ``sea_switch_margin``; ``rail``/``road``: never.
     """
     if unit.mode not in ("sea", "auto") or not sealift.legs or sealift.ships.capacity == 0:
         if unit.mode == "sea":
@@ -261,4 +286,5 @@ def choose(model: Model, sealift: Sealift, unit: Unit, now: float) -> SeaPlan | 
         return opts[0]
     if not opts:
         return None
-    return opts[0] if opts[0].expected_h < land_hours(model, unit, now) else None
+    land = land_hours(model, unit, now) + sealift.landing_hours(unit)
+    return opts[0] if opts[0].expected_h < (1.0 - model.factors["sea_switch_margin"]) * land else None
