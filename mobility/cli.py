@@ -83,12 +83,13 @@ def _fmt_true_bottlenecks(result, whatif, top: int, seconds: float) -> str:  # n
             lines.append(f"  {r['resource'][:39]:<40}{r['requests']:>6}{r['mean_wait_h']:>8.1f}{r['idle_held_h']:>8.1f}"
                          f"  {r['change'][:25]:<26}{r['met_days']:<22}{r['days_earlier']:+d} tier days, "
                          f"{r['gain_troops']:+,} troops by tier days")
+            lines.append("    reproduce: " + " ".join(f"--set {kv}" for kv in r["point"].split()))
     rest = whatif[~whatif["buys"]]
     if len(rest):
         lines.append("  waited on, but doubling buys nothing (not bottlenecks): " + "; ".join(
             f"{r.resource} ({r.change}: {r.met_days}{', later' if r.later else ''})" for r in rest.itertuples()))
-    lines.append(f"  (`--whatif N` tries the N longest waits, `--whatif 0` skips; idle h: held idle waiting "
-                 "for stock; reproduce one with --set)")
+    lines.append("  (`--whatif N` tries the N longest waits, `--whatif 0` skips; idle h: held idle waiting "
+                 "for stock, apart from the waits)")
     return "\n".join(lines)
 
 

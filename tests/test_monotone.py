@@ -18,7 +18,11 @@ import math
 
 import pytest
 
-from mobility.analysis.experiments.candidates import apply_candidates, load_candidates, with_uncertainties
+from mobility.analysis.experiments.candidates import (
+    apply_candidates,
+    load_candidates,
+    with_uncertainties,
+)
 from mobility.scenario import load_scenario
 from mobility.simulation import simulate
 

@@ -139,7 +139,7 @@ def what_if(result: Any, *, top: int = WHAT_IF_DEFAULT, kinds: tuple[str, ...] =
     for i, r in enumerate(cands.itertuples(), start=1):
         point, change = doubling(result, r)
         if progress:
-            progress(f"what-if {i}/{len(cands)}: {r.resource} doubled ({change})")
+            progress(f"what-if {i}/{len(cands)}: {r.resource}: {change}")
         s2 = at_point(sc, point, source="what-if")
         # the loaded network is reused unless the change is to the network itself
         net = scenario_network(s2) if any(k.startswith(("terminals.", "infrastructure.")) for k in point) else base_net
