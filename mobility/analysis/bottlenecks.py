@@ -127,23 +127,22 @@ def what_if(result: Any, *, top: int = WHAT_IF_DEFAULT, kinds: tuple[str, ...] =
     ``progress`` is called with a line before each rerun.
     """
     from mobility.analysis.experiments.points import at_point
-    from mobility.simulation import scenario_network, simulate
+    from mobility.simulation import simulate
 
     sc = result.scenario
     table = result.bottlenecks
     cands = table[table["kind"].isin(kinds) & (table["total_wait_h"] > 0)].head(top)
     base_days = [None if pd.isna(d) else int(d) for d in result.tiers["met_day"]]
     horizon = sc.horizon_days + 1
-    base_net = scenario_network(sc)
     rows = []
     for i, r in enumerate(cands.itertuples(), start=1):
         point, change = doubling(result, r)
         if progress:
             progress(f"what-if {i}/{len(cands)}: {r.resource}: {change}")
         s2 = at_point(sc, point, source="what-if")
-        # the loaded network is reused unless the change is to the network itself
-        net = scenario_network(s2) if any(k.startswith(("terminals.", "infrastructure.")) for k in point) else base_net
-        alt = simulate(s2, seed=result.seed, network=net)
+        # the loaded network and its routers are reused (mobility.sim.routers) unless the change is to the
+        # network itself
+        alt = simulate(s2, seed=result.seed)
         days = [None if pd.isna(d) else int(d) for d in alt.tiers["met_day"]]
         pairs = [(horizon if a is None else a, horizon if b is None else b)
                  for a, b in zip(days, base_days, strict=True)]
