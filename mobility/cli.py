@@ -143,7 +143,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from mobility.analysis.bottlenecks import true_bottlenecks, what_if
 
         started = time.perf_counter()
-        whatif = what_if(result, top=args.whatif, progress=lambda line: print(line, file=sys.stderr, flush=True))
+        # progress on a terminal only, as the progress bar (stderr stays one line when interrupted)
+        tell = (lambda line: print(line, file=sys.stderr, flush=True)) if sys.stderr.isatty() else None
+        whatif = what_if(result, top=args.whatif, progress=tell)
         whatif_s = time.perf_counter() - started
         # the bottleneck table names only resources whose doubling buys closure, ranked by what it buys
         from mobility.simulation import _plain
