@@ -1,9 +1,9 @@
 """Answers a planner can trust (issue #12): more capacity never makes closure later beyond noise,
 and the bottleneck table names only what buys closure.
 
-Measured on the shipped baseline with the candidates file's four uncertainties, seeds 1-5
-(`python /tmp/sweep`-style loop over ``mobility.simulate``; see README "What binds"): the tier
-days of the baseline spread over 10-13 (D+10), 34-36 (D+30) and 95-97 (D+180) across seeds, so
+Measured on the shipped baseline with the candidates file's four uncertainties, seeds 1-5 (the
+fixture below over seeds 1-5; README "More capacity no longer makes a tier later"): the tier days
+of the baseline spread over 10-13 (D+10), 34-36 (D+30) and 95-97 (D+180) across seeds, so
 run-to-run noise is 2-3 days. A tier day is the ceiling of the hour the tier is met: a unit that
 closes a few hours either side of midnight moves it by one day, so one day is the resolution of
 the measure and the tolerance below. Before the fix (dispatch of stock by unit priority, the
