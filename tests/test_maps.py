@@ -307,3 +307,43 @@ def test_basemap_has_lakes_from_shipped_natural_earth(page):
     names = {f["properties"]["name"] for f in _lakes()["features"]}
     assert {"Lake Peipus", "Kauno marios", "Zalew Wislany"} <= names
     assert '"fillColor":"#c9dff0"' in page.replace(" ", "")  # drawn in the sea colour, in the saved page
+
+
+def _page_without_ids(m: folium.Map) -> str:
+    ids: dict[str, str] = {}
+    return re.sub(r"[0-9a-f]{32}", lambda g: ids.setdefault(g.group(0), f"id{len(ids)}"), m.get_root().render())
+
+
+@pytest.mark.parametrize("interactive", [True, False])
+def test_geojson_layers_written_raw_give_foliums_page(interactive: bool) -> None:
+    """The layers whose script skips branca's second Jinja parse render the page folium renders,
+    including a feature text that looks like a template tag (which that parse would have eaten)."""
+    feats = [{"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[22.9, 54.1], [23.4, 54.6]]},
+              "properties": {"style": {"color": "#123456"}, "tooltip": "Suwałki {x} {{ y }}"}}]
+    pages = []
+    for cls in (base._GeoJson, folium.GeoJson):
+        m = folium.Map(tiles=None)
+        fg = folium.FeatureGroup(name="layer").add_to(m)
+        layer = base._geojson(feats, pane="mob-basemap", interactive=interactive)
+        cls(layer.data, control=False, on_each_feature=layer.on_each_feature,
+            **({} if interactive else {"interactive": False}), pane="mob-basemap").add_to(fg)
+        pages.append(_page_without_ids(m))
+    raw, plain = pages
+    assert "Suwa\\u0142ki {x} {{ y }}" in raw and "{{ y }}" not in plain  # Jinja ate it there
+    assert raw.replace("{{ y }}", "") == plain
+
+
+def test_towns_near_a_node_are_the_haversine_rule() -> None:
+    """The vectorised near-node test equals :func:`haversine_m` pair by pair, 10 km either side."""
+    import numpy as np
+
+    from mobility.network.geometry import haversine_m
+
+    rng = np.random.default_rng(3)
+    towns = np.column_stack([rng.uniform(20, 26, 400), rng.uniform(53, 57, 400)])
+    nodes = np.column_stack([rng.uniform(20, 26, 30), rng.uniform(53, 57, 30)])
+    near = base._near_any(towns, nodes, 10_000.0)
+    loop = [any(haversine_m(a, b, x, y) < 10_000.0 for x, y in nodes) for a, b in towns]
+    assert near.tolist() == loop
+    assert 0 < sum(loop) < len(loop)  # both answers occur
+    assert base._near_any(towns[:0], nodes, 1.0).shape == (0,)

@@ -341,6 +341,11 @@ class _Script(MacroElement):
         self._name = "MobilityScript"
         self.code = code
 
+    def render(self, **kwargs: Any) -> None:
+        """Write the code into the page as it is (what the template gives), without branca parsing
+        it as a Jinja template once more: that costs time on long code and would mangle ``{{``."""
+        self.get_root().script.add_child(_Raw("\n" + self.code), name=self.get_name())
+
 
 
 

@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import folium
+import numpy as np
 from branca.element import Element
+from folium.elements import ElementAddToElement
+from folium.folium import Map
+from folium.utilities import get_obj_in_upper_tree
 
 from mobility.briefing.maps.assets import (
     BASEMAP_BOUNDS,
@@ -193,6 +197,39 @@ _ON_EACH_FEATURE = folium.JsCode(
 )
 
 
+class _GeoJson(folium.GeoJson):
+    """A :class:`folium.GeoJson` whose script (the layer's data) goes into the page as it is.
+
+    branca renders a layer's script macro and then parses the result as a Jinja template once
+    more, which on a layer of a few hundred kB of coordinates costs more than all the rest of
+    the layer. This is folium's ``GeoJson.render``, ``Layer.render`` and branca's
+    ``MacroElement.render`` in one, with the script written raw (the same text: a template
+    without tags renders to itself, less one trailing newline). Layers here are styled by each
+    feature's properties, never by a ``style_function`` or ``highlight_function``.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        if self.style or self.highlight:  # folium's own path when style maps are needed
+            super().render(**kwargs)
+            return
+        self.parent_map = get_obj_in_upper_tree(self, Map)
+        if self.show:
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        figure = self.get_root()
+        macros = self._template.module.__dict__
+        for part, target in (("header", figure.header), ("html", figure.html)):
+            if macros.get(part) is not None:
+                target.add_child(Element(macros[part](self, kwargs)), name=self.get_name())
+        if macros.get("script") is not None:
+            text = str(macros["script"](self, kwargs))
+            text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+            figure.script.add_child(_Raw(text), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
 def _geojson(
     features: list[dict[str, Any]],
     *,
@@ -211,7 +248,7 @@ def _geojson(
         marker = folium.CircleMarker(**point)
     if pane:  # folium drops a marker's pane option: onEachFeature sets it before the layer is added
         features = [dict(f, properties=dict(f["properties"], pane=pane)) for f in features]
-    return folium.GeoJson(
+    return _GeoJson(
         {"type": "FeatureCollection", "features": features},
         control=False,
         marker=marker,
@@ -383,14 +420,15 @@ def _add_towns(m: folium.Map, network: Network) -> None:
     ``min_zoom``; the label script names a town only where it is clear of the network's
     labels and markers, and hides its dot with it.
     """
-    from mobility.network.geometry import haversine_m
-
-    nodes = [(network.node(n)["x"], network.node(n)["y"]) for n in network.node_ids]
+    places = _places()
+    near = _near_any(np.array([[float(p["lon"]), float(p["lat"])] for p in places]).reshape(-1, 2),
+                     np.array([[network.node(n)["x"], network.node(n)["y"]] for n in network.node_ids]).reshape(-1, 2),
+                     TOWN_NEAR_NODE_KM * 1000)
     rows = []
-    for place in _places():
-        lon, lat = float(place["lon"]), float(place["lat"])
-        if any(haversine_m(lon, lat, x, y) < TOWN_NEAR_NODE_KM * 1000 for x, y in nodes):
+    for place, skip in zip(places, near.tolist(), strict=True):
+        if skip:
             continue
+        lon, lat = float(place["lon"]), float(place["lat"])
         rows.append([_esc(str(place["name"])), lat, lon, TOWN_RANK0 + len(rows), round(float(place["min_zoom"]) * 100)])
     if not rows:
         return
@@ -398,6 +436,18 @@ def _add_towns(m: folium.Map, network: Network) -> None:
     group.add_to(m)
     code = TOWNS_JS.replace("__GROUP__", group.get_name()).replace("__ROWS__", _js_json(rows))
     group.add_child(_Script(code))
+
+
+def _near_any(points: np.ndarray, others: np.ndarray, metres: float) -> np.ndarray:
+    """Per point (lon, lat rows), whether any of ``others`` lies closer than ``metres`` on the sphere:
+    :func:`mobility.network.geometry.haversine_m` (its formula and radius) over all pairs at once."""
+    if not len(points) or not len(others):
+        return np.zeros(len(points), dtype=bool)
+    r = 6_371_008.8
+    p1, p2 = np.radians(points[:, 1])[:, None], np.radians(others[:, 1])[None, :]
+    dl = np.radians(others[:, 0][None, :] - points[:, 0][:, None])
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return (2 * r * np.arcsin(np.sqrt(a)) < metres).any(axis=1)
 
 
 def _file_mode(path: Path) -> int:

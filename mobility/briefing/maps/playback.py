@@ -445,14 +445,6 @@ def _frame_spots(steps: _Steps, frame_times: Sequence[float], state_of: Sequence
     return out
 
 
-class _DataScript(_Script):
-    """A :class:`_Script` whose code goes into the page as it is: folium would parse the rendered
-    code as a Jinja template once more (the playback's is a few hundred kB of data)."""
-
-    def render(self, **kwargs: Any) -> None:
-        self.get_root().script.add_child(_Raw("\n" + self.code), name=self.get_name())
-
-
 def _day_label(t: float) -> str:
     day = int(math.floor(t / 24.0 + 1e-9))
     hours = t - 24.0 * day
@@ -682,7 +674,7 @@ def add_playback(m: folium.Map, network: Network, events: pd.DataFrame,
   show(0);
 })();"""
     )
-    fg.add_child(_DataScript(code))
+    fg.add_child(_Script(code))
     rows = [
         _legend_row(
             _swatch_circle(MOVER_STYLE["rail"]["fillColor"], "#ffffff", 6, 2), "train (rail mover)"
