@@ -73,8 +73,9 @@ def unit_table(events: pd.DataFrame, nominal_h: dict[str, float], *,
     closed = events[events["event"] == "closed"].groupby("unit", observed=True)["time"].max()
     arrivals = events[events["event"] == "arrive"].sort_values("time", kind="stable")
     last_mover = arrivals.groupby("unit", observed=True)["mover"].last().astype(str)
-    waits = resource_waits(events)
-    waits = waits[waits["mover"].isin(set(last_mover.to_numpy()))]
+    movers = set(last_mover.to_numpy())
+    waits = resource_waits(events[events["mover"].isin(movers)])  # those movers' rows: their pairs are the same
+    waits = waits[waits["mover"].isin(movers)]
     per = waits.groupby(["mover", "resource"], observed=True)["wait_h"].sum().reset_index()
     total = per.groupby("mover")["wait_h"].sum()
     top = per.sort_values(["mover", "wait_h"], ascending=[True, False], kind="stable").drop_duplicates("mover")
