@@ -162,6 +162,23 @@ def test_last_mover_waits_explains_the_closing_mover(result):
         assert 0 <= r["wait_h"] <= r["all_waits_h"] + 1e-9
 
 
+def test_units_table_waits_are_those_of_all_requests(result):
+    """``result.units`` pairs requests on the last movers' rows only: its waits equal those paired over the
+    whole log (each unit's last mover, its total wait and its longest wait)."""
+    from mobility.analysis.closure import resource_waits
+
+    units = result.units.set_index("unit")
+    w = resource_waits(result.events)  # every mover's requests
+    per = w.groupby(["mover", "resource"])["wait_h"].sum()
+    assert (units["wait_days"] > 0).any()
+    for unit, r in units.iterrows():
+        mine = per.loc[r["last_mover"]] if r["last_mover"] in per.index.get_level_values(0) else per.iloc[:0]
+        assert r["wait_days"] * 24 == pytest.approx(float(mine.sum()), abs=1e-9)
+        if r["main_wait"]:
+            assert r["main_wait_days"] * 24 == pytest.approx(float(mine.max()), abs=1e-9)
+            assert mine[r["main_wait"]] == pytest.approx(float(mine.max()), abs=1e-9)
+
+
 def test_resource_labels(result):
     from mobility.briefing.charts import resource_label
 
