@@ -68,11 +68,11 @@ def _fmt_bottlenecks(bn, n: int = 5) -> str:  # noqa: ANN001
     return "\n".join(lines)
 
 
-def _fmt_true_bottlenecks(result, whatif, top: int, seconds: float) -> str:  # noqa: ANN001
+def _fmt_true_bottlenecks(waits, whatif, top: int, seconds: float) -> str:  # noqa: ANN001
     """The bottleneck table a planner can trust: what doubling each of the longest waits buys."""
     from mobility.analysis.bottlenecks import true_bottlenecks
 
-    table = true_bottlenecks(result.bottlenecks, whatif)
+    table = true_bottlenecks(waits, whatif)
     lines = [f"bottlenecks: what doubling each of the {top} longest waits buys (the model rerun, same seed, "
              f"{seconds:.0f} s):"]
     if table.empty:
@@ -140,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.whatif:
         import time
 
-        from mobility.analysis.bottlenecks import true_bottlenecks, what_if
+        from mobility.analysis.bottlenecks import true_bottlenecks, what_if, with_what_if
 
         started = time.perf_counter()
         # progress on a terminal only, as the progress bar (stderr stays one line when interrupted)
@@ -155,6 +155,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         summary["bottlenecks_ranked_by"] = (f"what doubling each of the {args.whatif} longest waits buys, "
                                             "measured by the model (same seed); only those that buy are named")
         summary["what_if_doubled"] = [{k: _plain(v) for k, v in r.items()} for r in whatif.to_dict("records")]
+        waits = result.bottlenecks
+        # every output (bottlenecks.csv, report, map) says of each wait tried whether doubling it buys closure
+        result.bottlenecks = with_what_if(waits, whatif)
     else:
         summary["bottlenecks_ranked_by"] = ("total wait only (what-if skipped: --whatif 0); a resource here may "
                                             "buy nothing when doubled")
@@ -188,7 +191,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               "when doubled):")
         print(_fmt_bottlenecks(result.bottlenecks))
     else:
-        print(_fmt_true_bottlenecks(result, whatif, args.whatif, whatif_s))
+        print(_fmt_true_bottlenecks(waits, whatif, args.whatif, whatif_s))
     print("latest units (delay over an unqueued transit; the longest wait of the mover that closed them):")
     print(_fmt_units(result.units))
     if args.check:

@@ -404,6 +404,38 @@ def test_run_folder_keeps_the_scenario_as_run(run_dir):
     assert sc.model_dump() == expected.model_dump()
 
 
+def test_every_output_says_which_waits_doubling_bought(run_dir, report, tmp_path):
+    """`mobility run` reruns the model with each of the longest waits doubled: the bottleneck table, the
+    report and the map (rebuilt from the folder too) say of each wait tried whether it is a bottleneck,
+    and agree with the summary's list of bottlenecks."""
+    import json
+
+    table = pd.read_csv(run_dir / "bottlenecks.csv", keep_default_na=False)
+    tried = table[table["buys"] != ""]
+    assert len(tried) >= 1 and set(tried["buys"]) <= {"yes", "no"}
+    assert all(d for d in tried["doubled"]) and not any(table.loc[table["buys"] == "", "doubled"])
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    assert {b["resource"] for b in summary["bottlenecks"]} == set(tried.loc[tried["buys"] == "yes", "resource"])
+    rows = _parsed(report).tables["bottleneck-table"]
+    assert rows[0][-1][0] == "Doubled, the model rerun"
+    for row, r in zip(rows[1:], table.head(len(rows) - 1).itertuples(), strict=True):
+        verdict = row[-1][0]
+        if r.buys == "yes":
+            assert verdict.startswith("bottleneck:") and r.doubled in verdict
+        elif r.buys == "no":
+            assert verdict.startswith("a wait, not a bottleneck") and r.doubled in verdict
+        else:
+            assert verdict == "not tried"
+    if HAS_MAPS:
+        out = tmp_path / "rebuilt.html"
+        assert main(["map", str(run_dir), "--out", str(out)]) == 0
+        page = out.read_text(encoding="utf-8")
+        assert "bottlenecks solid" in page
+        for r in tried.itertuples():
+            word = "a bottleneck: doubled" if r.buys == "yes" else "a wait, not a bottleneck: doubled"
+            assert word in page, r.resource
+
+
 # -- CLI ---------------------------------------------------------------------------------------------
 @needs_maps
 def test_cli_map_rebuilds_from_run_folder(run_dir, tmp_path, capsys):

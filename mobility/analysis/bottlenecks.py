@@ -166,3 +166,19 @@ def true_bottlenecks(table: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
     bought = whatif[whatif["buys"]].drop(columns=["buys", "later"])
     out = bought.merge(table, on="resource", how="left")
     return out[[*table.columns, "change", "point", "met_days", "days_earlier", "gain_troops"]]
+
+
+def with_what_if(table: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+    """The bottleneck ``table`` with what doubling each tried resource bought, for every output to show.
+
+    Adds ``buys`` (``"yes"``: some tier met earlier and none later; ``"no"``: doubling it buys
+    nothing, so it is a wait, not a bottleneck; empty: not tried) and ``doubled`` (the change
+    and the tier met days it gave). Text columns, so the table reads back from its CSV the same.
+    """
+    verdict = {r.resource: ("yes" if r.buys else "no",
+                            f"{r.change}: {r.met_days} ({r.days_earlier:+d} tier days, {r.gain_troops:+,} troops)")
+               for r in whatif.itertuples()}
+    out = table.copy()
+    out["buys"] = [verdict[r][0] if r in verdict else "" for r in out["resource"]]
+    out["doubled"] = [verdict[r][1] if r in verdict else "" for r in out["resource"]]
+    return out

@@ -296,6 +296,7 @@ def _bottlenecks(result: Any) -> str:
 
     net = result.network
     rows = []
+    tried = "buys" in result.bottlenecks.columns
     for i, r in enumerate(result.bottlenecks.head(TOP_ROWS).to_dict("records"), start=1):
         place = r["place"] if isinstance(r["place"], str) else ""
         rows.append("<tr>" + "".join([
@@ -305,10 +306,39 @@ def _bottlenecks(result: Any) -> str:
             _cell(r["kind"]), _cell(_int(r["capacity"]) if r["capacity"] else "no limit", raw=r["capacity"]),
             _cell(_pct(r["utilisation"]), raw=r["utilisation"]), _cell(_int(r["requests"]), raw=r["requests"]),
             _cell(_num(r["mean_wait_h"]), raw=r["mean_wait_h"]), _cell(_num(r["max_wait_h"]), raw=r["max_wait_h"]),
-            _cell(_int(r["total_wait_h"]), raw=r["total_wait_h"])]) + "</tr>")
+            _cell(_int(r["total_wait_h"]), raw=r["total_wait_h"]),
+            *([_cell(_doubling(r), cls=f"buys-{r['buys'] or 'untried'}")] if tried else [])]) + "</tr>")
     head = ["#", "Resource", "Kind", "Capacity", "In use", "Requests", "Mean wait h", "Worst wait h",
-            "Total wait h"]
+            "Total wait h", *(["Doubled, the model rerun"] if tried else [])]
     return _table(head, rows, table_id="bottleneck-table", numeric=(3, 4, 5, 6, 7, 8))
+
+
+def _doubling(row: dict[str, Any]) -> str:
+    """What doubling one waited-on resource bought (the what-if of ``mobility run``)."""
+    if row["buys"] == "yes":
+        return f"bottleneck: {row['doubled']}"
+    if row["buys"] == "no":
+        return f"a wait, not a bottleneck: no tier earlier without another later ({row['doubled']})"
+    return "not tried"
+
+
+def _bottleneck_title(result: Any) -> tuple[str, str]:
+    """Title and intro of the bottleneck section: by total wait, and what doubling each tried one bought."""
+    intro = ("Waits are summed over every train and march unit that asked for the resource; "
+             "'in use' is the mean share of its capacity busy over the run.")
+    table = result.bottlenecks
+    if "buys" not in table.columns:
+        return (f"Bottlenecks: top {TOP_ROWS} by total wait",
+                intro + " The model was not rerun with any of them doubled (--whatif 0): a resource here "
+                        "may buy nothing when doubled.")
+    named = [str(r) for r in table.loc[table["buys"] == "yes", "resource"]]
+    tried = int((table["buys"] != "").sum())
+    verdict = (f"Doubling {', '.join(named)} moves a tier day earlier and none later: "
+               f"{'that is the bottleneck' if len(named) == 1 else 'those are the bottlenecks'}." if named else
+               f"Doubling none of the {tried} longest waits moves a tier day earlier: "
+               "none of them is a bottleneck.")
+    return (f"Bottlenecks: top {TOP_ROWS} waits, and what doubling each bought",
+            f"The model was rerun (same seed) with each of the {tried} longest waits doubled. {verdict} " + intro)
 
 
 def _late_units(result: Any, notes: UnitNotes | None = None) -> str:
@@ -503,6 +533,7 @@ def _uncertainty(table: pd.DataFrame) -> str:
 def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd.DataFrame | None = None,
           notes: UnitNotes | None = None) -> str:
     sc = result.scenario
+    bn_title, bn_intro = _bottleneck_title(result)
     map_link = (f'<p><a class="maplink" href="{esc(map_href)}">Open the interactive map: flows, bottlenecks '
                 f"and playback ({esc(map_href)}, same folder)</a></p>")
     nav = ("<nav>" + "".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t in (
@@ -526,9 +557,7 @@ def _page(result: Any, pngs: dict[str, bytes], *, map_href: str, uncertainty: pd
                        "corridor (a section joining Poland and Lithuania), by sea through a port of "
                        "debarkation (the whole unit), or in place. Vehicles by sea are the pieces shipped."),
         _section("Charts", _charts(pngs), sid="charts"),
-        _section(f"Bottlenecks: top {TOP_ROWS} by total wait", _bottlenecks(result), sid="bottlenecks",
-                 intro="Waits are summed over every train and march unit that asked for the resource; "
-                       "'in use' is the mean share of its capacity busy over the run."),
+        _section(bn_title, _bottlenecks(result), sid="bottlenecks", intro=bn_intro),
         _section(f"Late units: top {TOP_ROWS} by delay", _late_units(result, notes), sid="late",
                  intro="Delay = transit minus the transit without any queue or wait. A unit closes when its "
                        "last mover arrives, so that mover's longest wait is what held it; the last column "

@@ -131,7 +131,9 @@ def load_run(folder: str | Path) -> RunData:
     summary = read_summary(folder)
     events = read_events(folder)
     bottlenecks = read_table(folder, "bottlenecks.csv")
-    bottlenecks["place"] = bottlenecks["place"].fillna("").astype(str)
+    for col in ("place", "buys", "doubled"):  # text columns; buys/doubled only where the run tried its what-if
+        if col in bottlenecks.columns:
+            bottlenecks[col] = bottlenecks[col].fillna("").astype(str)
     tiers = pd.DataFrame(summary.get("tiers") or [], columns=["day", "required", "closed", "met_day", "shortfall"])
     tiers["met_day"] = pd.to_numeric(tiers["met_day"], errors="coerce")
     network, scenario = _run_network(folder, summary)

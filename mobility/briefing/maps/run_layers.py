@@ -134,16 +134,21 @@ def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame, 
             f"<td>{_fmt_num(r.mean_wait_h)}</td><td>{_fmt_num(r.max_wait_h)}</td><td>{_fmt_int(r.requests)}</td></tr>"
             for r in rows.itertuples(index=False)
         )
+        verdict = _verdict(rows)
         popup = (
             f'<div class="mob-popup"><b>{_esc(network.label(place) if network.has_node(place) else place)}</b>'
             "<table><tr><th>rank</th><th>resource</th><th>kind</th><th>capacity</th><th>use</th>"
-            f"<th>mean wait h</th><th>max wait h</th><th>requests</th></tr>{table}</table></div>"
+            f"<th>mean wait h</th><th>max wait h</th><th>requests</th></tr>{table}</table>"
+            + (f"<p>{_esc(verdict[1])}</p>" if verdict[1] else "") + "</div>"
         )
         wait = float(lead.mean_wait_h) if pd.notna(lead.mean_wait_h) else 0.0
         tip = (
             f"<b>#{rank[lead.resource]} {_esc(network.label(place) if network.has_node(place) else place)}</b>"
             f"<br>mean wait {_fmt_num(lead.mean_wait_h)} h · max {_fmt_num(lead.max_wait_h)} h<br>{_esc(lead.resource)}"
+            + (f"<br>{_esc(verdict[1])}" if verdict[1] else "")
         )
+        # a wait whose doubling bought nothing is drawn dashed: waited on, not a bottleneck
+        dash = {"dashArray": "6 6", "fillOpacity": 0.08} if verdict[0] == "no" else {}
         scale = wait / worst if worst > 0 else 0.0
         if network.has_node(place):
             d = network.node(place)
@@ -155,6 +160,7 @@ def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame, 
                 "fillColor": BOTTLENECK_COLOUR,
                 "fillOpacity": 0.25,
                 "opacity": 0.95,
+                **dash,
             }
             point_feats.append(
                 _feature(
@@ -169,6 +175,7 @@ def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame, 
                 "opacity": 0.55,
                 "offset": ln.offset,
                 "lineCap": "round",
+                **{k: v for k, v in dash.items() if k == "dashArray"},
             }
             line_feats.append(_feature(ln.coords, {"style": style, "tooltip": tip, "popup": popup}))
     unplaced = (
@@ -193,10 +200,30 @@ def add_bottlenecks(m: folium.Map, network: Network, bottlenecks: pd.DataFrame, 
     note = (
         "Not at one place (pools, clearance), mean wait: " + ", ".join(unplaced) if unplaced else ""
     )
-    st.legend.sections.append(
-        _LegendSection(f"Bottlenecks: top {TOP_BOTTLENECKS} by mean wait", rows, note)
-    )
+    title = f"Bottlenecks: top {TOP_BOTTLENECKS} by mean wait"
+    if len(top) and "buys" in top.columns:
+        rows.append(_legend_row(_swatch_line(BOTTLENECK_COLOUR, 4, "6 6"),
+                                "dashed: doubling it bought no tier day (a wait, not a bottleneck)"))
+        title = f"Longest waits: top {TOP_BOTTLENECKS} by mean wait; bottlenecks solid"
+    st.legend.sections.append(_LegendSection(title, rows, note))
     _finalise(m)
+
+
+def _verdict(rows: pd.DataFrame) -> tuple[str, str]:
+    """What doubling the resources waited on at one place bought: ``("yes"|"no"|"", text)``.
+
+    ``"yes"`` if doubling any of them bought a tier day (a bottleneck), ``"no"`` if every one tried
+    bought nothing, ``""`` if none was tried (the bottleneck table has no ``buys`` column, or no row here)."""
+    if "buys" not in rows.columns:
+        return "", ""
+    buys = rows["buys"].fillna("").astype(str)
+    tried = rows[buys != ""]
+    if not len(tried):
+        return "", ""
+    texts = "; ".join(f"doubled {r.doubled}" for r in tried.itertuples(index=False))
+    if (buys == "yes").any():
+        return "yes", f"a bottleneck: {texts}"
+    return "no", f"a wait, not a bottleneck: {texts}"
 
 
 # -- playback ------------------------------------------------------------------------------
