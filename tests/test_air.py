@@ -54,6 +54,10 @@ def test_flown_troops_leave_the_equipment_movers_empty_and_land_at_the_nearest_a
     assert set(res.events.loc[res.events["mode"] == "air", "resource"]) >= {"airport:vilnius_airport"}  # its node (issue #10)
     closed = res.events[res.events["event"] == "closed"]
     assert closed["troops"].sum() == 3_300
+    # the flown troops count under the airport they landed at, not the place they drove on to (Pabradė)
+    loc = res.lines_of_communication.set_index("name")
+    assert loc.loc[f"air via {res.network.label('vilnius_airport')}", "troops"] == 3_300
+    assert not [n for n in loc.index if n.startswith("air via") and "Pabrad" in n]
 
 
 def test_two_units_share_an_airport_one_at_a_time(baseline_dict):

@@ -5,7 +5,7 @@ other closed units each mover counts on its own: a train or march unit that ente
 joining Poland and Lithuania counts under ``rail through the Suwałki corridor`` or ``road through
 the Suwałki corridor``; one that did not (it started beyond the corridor) under ``rail without
 crossing the corridor`` / ``road without crossing the corridor``; a mover of another mode (e.g. ``air``)
-under ``<mode> via <place it arrived>``. A unit closed without any mover (a force in place)
+under ``<mode> via <place it landed>`` (the airport of debarkation). A unit closed without any mover (a force in place)
 counts under ``in place (no transport)``. Troops are those the movers carry (they add up to the
 unit's); vehicles are the movers' vehicles (for sea, the pieces shipped).
 """
@@ -56,6 +56,8 @@ def lines_of_communication(events: pd.DataFrame, network: Network) -> pd.DataFra
         if str(r.unit) not in moved:
             rows.append(("in place (no transport)", str(r.unit), int(r.troops), int(r.vehicles)))
     arrivals = ev[(ev["event"] == "arrive") & (ev["mover"] != "") & (ev["mode"] != "sea")]
+    # a mover that flew counts under the airport it landed at, not the place it drove on to
+    landed = ev[ev["event"] == "disembark"].drop_duplicates("mover", keep="last").set_index("mover")["place"]
     for r in arrivals.itertuples(index=False):
         unit, mover, mode = str(r.unit), str(r.mover), str(r.mode)
         if unit in pod.index:
@@ -63,7 +65,7 @@ def lines_of_communication(events: pd.DataFrame, network: Network) -> pd.DataFra
         if mode in ("rail", "road"):
             name = f"{mode} through the Suwałki corridor" if mover in crossed else f"{mode} without crossing the corridor"
         else:
-            name = f"{mode} via {network.label(str(r.place))}"
+            name = f"{mode} via {network.label(str(landed.get(mover, r.place)))}"
         rows.append((name, unit, int(r.troops), int(r.vehicles)))
     df = pd.DataFrame(rows, columns=["name", "unit", "troops", "vehicles"])
     out = df.groupby("name").agg(troops=("troops", "sum"), vehicles=("vehicles", "sum"), units=("unit", "nunique"))

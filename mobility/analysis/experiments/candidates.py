@@ -358,9 +358,16 @@ def _leaves(overlay: Mapping[str, Any]) -> dict[tuple[str, ...], Any]:
 
 
 def conflicts(a: Candidate, b: Candidate) -> list[str]:
-    """Settings two candidates both make with different values (they cannot be combined)."""
+    """Why two candidates cannot be combined: settings both make with different values, and sections one
+    closes that the other edits (e.g. Rail Baltica replacing line 51 and a second track on line 51: the
+    edit of a section that no longer exists would change nothing, and is refused)."""
     la, lb = _leaves(a.overlay), _leaves(b.overlay)
-    return [".".join(k) for k in sorted(set(la) & set(lb)) if la[k] != lb[k]]
+    out = [".".join(k) for k in sorted(set(la) & set(lb)) if la[k] != lb[k]]
+    for x, lx, ly in ((a, la, lb), (b, lb, la)):
+        closed = {k[1] for k in lx if k[0] == "section" and k[2] == "closes"}
+        edited = sorted({k[1] for k in ly if k[0] == "section" and k[1] in closed and k[2] != "closes"})
+        out += [f"section.{sec}: closed by {x.id}, edited by {(b if x is a else a).id}" for sec in edited]
+    return out
 
 
 def check_runnable(scenario: Scenario) -> None:

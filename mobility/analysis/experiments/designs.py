@@ -28,8 +28,8 @@ def design_arms(ids: Sequence[str], *, max_combination: int = 2, extremes: bool 
     ``ids``); with ``extremes`` and ``max_combination`` below the number of
     candidates, also all candidates together ("all-in") and each leave-one-out
     set, which give each candidate's marginal value at the top of the lattice.
-    A combination holding a pair in ``exclusive`` (candidates that set the
-    same field to different values) is left out.
+    A combination holding a pair in ``exclusive`` (candidates that cannot be
+    combined: :func:`~mobility.analysis.experiments.candidates.conflicts`) is left out.
     """
     n = len(ids)
     bad = [set(p) for p in exclusive]
@@ -38,7 +38,8 @@ def design_arms(ids: Sequence[str], *, max_combination: int = 2, extremes: bool 
     def ok(combo: tuple[str, ...]) -> bool:
         clash = next((p for p in bad if p <= set(combo)), None)
         if clash is not None:
-            notes.append(f"{arm_name(combo)} left out: {' and '.join(sorted(clash))} set the same field differently")
+            notes.append(f"{arm_name(combo)} left out: {' and '.join(sorted(clash))} cannot be combined "
+                         "(they set the same field differently, or one closes a section the other edits)")
         return clash is None
 
     arms: list[tuple[str, ...]] = [()]
