@@ -9,9 +9,10 @@ the other and each alone:
 ``simulation``  :func:`mobility.simulate` (the model run that produces the event log), with the
                 process's shared routers dropped first, so that each round plans its routes
                 as a single ``mobility run`` does
-``analysis``    ``result.summary()`` and the console's closure lines: what ``mobility run``
-                computes and prints even with ``--no-map`` (tiers, bottlenecks, units,
-                closure, lines of communication, flow bound)
+``analysis``    ``result.summary()``, ``result.units``, ``result.lines_of_communication`` and the
+                console's closure lines: what ``mobility run`` computes, writes and prints even
+                with ``--no-map`` (tiers, bottlenecks, units, closure, lines of communication,
+                flow bound; not the what-if reruns of ``--whatif``)
 ``map``         the briefing map built and saved (``map.html``)
 ``charts``      the three chart PNGs, rendered and written
 ``report``      ``scenario.yaml`` and the report page, written
@@ -76,9 +77,10 @@ def _round(sc: Any, folder: Path) -> dict[str, tuple[float, float]]:
 
     SHARED.clear()  # routes planned afresh, as in a single `mobility run` (a sweep's runs share them)
 
-    def analysis() -> None:
+    def analysis() -> None:  # `mobility run` writes units.csv and prints the units and lines before any output
         r = box["r"]
         r.summary()
+        r.units, r.lines_of_communication  # noqa: B018 (computed once, cached on the result)
         closure_lines(r.events, r.network)
 
     def charts() -> None:  # the notes are read once, for the Gantt chart and the report
