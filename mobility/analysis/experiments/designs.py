@@ -33,13 +33,12 @@ def design_arms(ids: Sequence[str], *, max_combination: int = 2, extremes: bool 
     """
     n = len(ids)
     bad = [set(p) for p in exclusive]
-    notes: list[str] = []
+    dropped: dict[tuple[str, ...], list[tuple[str, ...]]] = {}  # clash -> the combinations left out for it
 
     def ok(combo: tuple[str, ...]) -> bool:
         clash = next((p for p in bad if p <= set(combo)), None)
-        if clash is not None:
-            notes.append(f"{arm_name(combo)} left out: {' and '.join(sorted(clash))} cannot be combined "
-                         "(they set the same field differently, or one closes a section the other edits)")
+        if clash is not None and combo not in dropped.setdefault(tuple(sorted(clash)), []):
+            dropped[tuple(sorted(clash))].append(combo)
         return clash is None
 
     arms: list[tuple[str, ...]] = [()]
@@ -48,7 +47,11 @@ def design_arms(ids: Sequence[str], *, max_combination: int = 2, extremes: bool 
     if extremes and max_combination < n:
         top = [tuple(ids)] + ([tuple(x for x in ids if x != i) for i in ids] if n - 1 > max_combination else [])
         arms += [c for c in top if ok(c)]
-    return list(dict.fromkeys(arms)), list(dict.fromkeys(notes))
+    notes = [f"{len(combos)} arm(s) left out ({arm_name(combos[0])}{' and others holding both' if len(combos) > 1 else ''}"
+             f"): {' and '.join(clash)} cannot be combined (they set the "
+             "same field differently, or one closes a section the other edits)"
+             for clash, combos in dropped.items()]
+    return list(dict.fromkeys(arms)), notes
 
 
 
