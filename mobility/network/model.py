@@ -55,6 +55,7 @@ road graph.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -116,8 +117,11 @@ class Terminal:
         )
 
 
+@functools.lru_cache(maxsize=256)
 def edge_gauges(gauge: str | int | None) -> frozenset[int]:
-    """The gauges a rail edge carries: ``"1435;1520"`` gives ``{1435, 1520}``."""
+    """The gauges a rail edge carries: ``"1435;1520"`` gives ``{1435, 1520}``.
+
+    Cached: a network has a handful of gauge values and routing asks for them on every edge."""
     if gauge is None or gauge == "":
         return frozenset()
     out = set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
@@ -30,11 +30,12 @@ class Who:
     vehicles: int
     priority: int
     rank: float = 0.0  # dispatch order within a priority: the unit's place in the force list
+    #: Queue key at a server: unit priority first, then the unit's rank (keeps a unit's trains
+    #: together). Computed once: it is read on every request.
+    key: tuple[int, float] = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> tuple[int, float]:
-        """Queue key at a server: unit priority first, then the unit's rank (keeps a unit's trains together)."""
-        return (self.priority, self.rank)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.priority, self.rank))
 
 
 class Closures:
@@ -96,6 +97,9 @@ class Server:
         self.closures = closures
         self.close_targets = close_targets or (place,)
         self.use_priority = use_priority
+        # the closure windows of this server's targets, read once: the windows are fixed for a run
+        # (:class:`Closures` is built with the model); no windows, no check on each request
+        self._closable = any(closures.windows.get(t) for t in self.close_targets)
 
     @property
     def free(self) -> bool:
@@ -131,7 +135,7 @@ class Server:
     def _seize(self, who: Who, req: simpy.resources.resource.Request) -> Generator[Any, Any, None]:
         """Wait for ``req`` to be granted and the place to be open; log the acquire."""
         yield req
-        while True:
+        while self._closable:
             end = self.closures.closed_until(self.close_targets, self.env.now)
             if end is None:
                 break
