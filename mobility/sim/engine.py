@@ -795,7 +795,7 @@ class Model:
         for p in [*self.wagons.values(), *self.intermodal.values(), *self.locos.values(), self.het_pool]:
             rows.append({"resource": p.rid, "kind": p.kind, "place": p.place, "capacity": p.capacity,
                          "unit": p.kind})
-        if any(r[6] == "clearance" for r in self.log._rows):
+        if self.log.uses("clearance"):
             rows.append({"resource": "clearance", "kind": "clearance", "place": "",
                          "capacity": 0, "unit": "authorisation"})
         return pd.DataFrame(rows, columns=["resource", "kind", "place", "capacity", "unit"])

@@ -4,32 +4,57 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 COLUMNS = ["time", "unit", "mover", "mode", "event", "place", "resource", "amount", "troops", "vehicles"]
 
 
 class EventLog:
-    """Append-only rows; :meth:`frame` gives the DataFrame."""
+    """Append-only rows; :meth:`frame` gives the DataFrame.
+
+    A row is held as ``(time, who, event, place, resource, amount)``, with ``who`` the mover's
+    :class:`~mobility.sim.resources.Who` itself (shared by all its rows): a row costs one short
+    tuple during the run, and the mover's fields are spread over the rows once, in :meth:`frame`.
+    """
 
     def __init__(self) -> None:
         self._rows: list[tuple[Any, ...]] = []
 
     def add(self, time: float, who: Any, event: str, place: str, resource: str = "", amount: int = 0) -> None:
         """Append one row for ``who`` (a :class:`mobility.sim.resources.Who`)."""
-        self._rows.append((time, who.unit, who.mover, who.mode, event, place, resource, amount,
-                           who.troops, who.vehicles))
+        self._rows.append((time, who, event, place, resource, amount))
 
     def last_time(self) -> float:
         """Time of the latest row (0 for an empty log)."""
         return max((r[0] for r in self._rows), default=0.0)
+
+    def uses(self, resource: str) -> bool:
+        """Whether any row names ``resource``."""
+        return any(r[4] == resource for r in self._rows)
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def frame(self) -> pd.DataFrame:
         """The log as a DataFrame in event order, with categorical text columns."""
-        df = pd.DataFrame.from_records(self._rows, columns=COLUMNS)
+        rows = self._rows
+        n = len(rows)
+        cols: dict[str, Any] = {}
+        if n:
+            time, who, event, place, resource, amount = zip(*rows)
+            # each mover's fields read once, then spread over its rows
+            ids = np.fromiter(map(id, who), dtype=np.uint64, count=n)
+            _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+            movers = [who[i] for i in first]
+            fields = {name: np.array([getattr(w, name) for w in movers], dtype=object)[inverse]
+                      for name in ("unit", "mover", "mode", "troops", "vehicles")}
+            cols = {"time": list(time), "unit": fields["unit"], "mover": fields["mover"], "mode": fields["mode"],
+                    "event": list(event), "place": list(place), "resource": list(resource), "amount": list(amount),
+                    "troops": fields["troops"].tolist(), "vehicles": fields["vehicles"].tolist()}
+            df = pd.DataFrame(cols, columns=COLUMNS)
+        else:
+            df = pd.DataFrame.from_records([], columns=COLUMNS)
         for c in ("unit", "mover", "mode", "event", "place", "resource"):
             df[c] = df[c].astype("category")
         df["amount"] = df["amount"].astype("int32")
