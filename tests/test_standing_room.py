@@ -143,3 +143,17 @@ def test_only_stops_trains_use_are_stated_as_assumptions():
     # Bremerhaven -> Drawsko/Żagań changes no gauge: the routing's look at Šeštokai states nothing
     assert not [a for a in said if "Šeštokai" in a or "transload" in a]
     assert any(a.startswith("Żagań: 2 train(s) can wait on holding tracks") for a in said)
+
+
+def test_the_what_if_doubles_standing_room(tight):
+    """A wait for standing room is a resource the bottleneck what-if can double (as a `--set` point)."""
+    from mobility.analysis.bottlenecks import WHAT_IF_KINDS, doubling
+    from mobility.analysis.experiments.points import at_point
+
+    assert {"standing", "intermodal"} <= set(WHAT_IF_KINDS)
+    row = next(tight.bottlenecks[tight.bottlenecks["resource"] == "standing:jonava"].itertuples())
+    point, change = doubling(tight, row)
+    assert point == {"infrastructure.holding_tracks.jonava": 2} and change == "2 holding tracks at jonava"
+    doubled = simulate(at_point(tight.scenario, point), seed=tight.seed)
+    capacity = doubled.resources.set_index("resource")["capacity"]
+    assert capacity["standing:jonava"] == 2 and tight.resources.set_index("resource")["capacity"]["standing:jonava"] == 1

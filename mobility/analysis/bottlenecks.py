@@ -72,8 +72,8 @@ def idle_held(events: pd.DataFrame) -> pd.Series:
 
 
 #: kinds of resource whose doubling the model can measure
-WHAT_IF_KINDS: tuple[str, ...] = ("ramp", "terminal", "track", "wagons", "locomotives", "berth", "border", "het",
-                                  "ships", "clearance")
+WHAT_IF_KINDS: tuple[str, ...] = ("ramp", "terminal", "track", "wagons", "locomotives", "intermodal", "standing",
+                                  "berth", "border", "het", "ships", "clearance")
 
 def doubling(result: Any, row: Any) -> tuple[dict[str, Any], str]:
     """The point (:func:`mobility.analysis.experiments.points.at_point`) that doubles the resource of
@@ -81,7 +81,8 @@ def doubling(result: Any, row: Any) -> tuple[dict[str, Any], str]:
 
     A ramp or gauge terminal: twice its ramps; a single-track section: a second track; a double
     track: twice its trains a day; a stock pool: twice its stock; a port's berths, a border's lanes:
-    twice at every port or crossing (the scenario sets them for all); clearance: half the hours.
+    twice at every port or crossing (the scenario sets them for all); holding tracks at a stop: twice
+    the trains that can stand there; clearance: half the hours.
     """
     sc = result.scenario
     rid, kind, place, cap = str(row.resource), str(row.kind), str(row.place), int(row.capacity)
@@ -96,9 +97,12 @@ def doubling(result: Any, row: Any) -> tuple[dict[str, Any], str]:
             return {f"infrastructure.sections.{place}.tracks": 2}, "second track"
         tpd = float(d.get("trains_per_day") or result.factors["trains_per_day_double_track"])
         return {f"infrastructure.sections.{place}.trains_per_day": 2 * tpd}, f"{2 * tpd:g} trains a day"
-    if kind in ("wagons", "locomotives"):
-        field = f"{kind}_{rid.split(':')[1]}"
+    if kind in ("wagons", "locomotives", "intermodal"):
+        field = f"{'intermodal_wagons' if kind == 'intermodal' else kind}_{rid.split(':')[1]}"
         return {f"resources.{field}": 2 * cap}, f"{field} {2 * cap}"
+    if kind == "standing":
+        return ({f"infrastructure.holding_tracks.{place}": 2 * max(cap, 1)},
+                f"{2 * max(cap, 1)} holding tracks at {place}")
     if kind == "berth":
         return {"resources.port_berths": 2 * max(cap, 1)}, f"port_berths {2 * max(cap, 1)} (every port)"
     if kind == "border":

@@ -36,8 +36,8 @@ _METHODS = ("transload", "bogie_exchange", "ramp")
 def point_keys_help() -> str:
     """The kinds of key a point takes, for messages."""
     return ("a factor key (see mobility.factors; incl. section_delay_hours, breakdown_probability), "
-            "resources.<field>, policies.<field>, infrastructure.sections.<section>.<attribute> or "
-            "terminals.<node>.<method>")
+            "resources.<field>, policies.<field>, infrastructure.sections.<section>.<attribute>, "
+            "infrastructure.holding_tracks.<node> or terminals.<node>.<method>")
 
 
 def parse_assignments(items: Sequence[str], *, flag: str = "--set") -> dict[str, Any]:
@@ -75,6 +75,12 @@ def overlay_of(key: str, value: Any, *, where: str) -> dict[str, Any]:
     if head == "infrastructure" and rest.startswith("sections.") and rest.count(".") >= 2:
         sec, _, attr = rest.removeprefix("sections.").rpartition(".")
         return {"infrastructure": {"sections": {sec: {attr: value}}}}
+    if head == "infrastructure" and rest.startswith("holding_tracks.") and rest.count(".") == 1:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ScenarioError(f"{where}: {value!r} is not a number of trains; give a whole number, 0 or more")
+        return {"infrastructure": {"holding_tracks": {rest.partition(".")[2]: value}}}
     if head == "terminals" and rest.count(".") == 1:
         node, method = rest.split(".")
         if method not in _METHODS:
