@@ -59,6 +59,7 @@ class Closures:
 
 
 _KEY = attrgetter("key")
+_NO_KEY = (0, 0.0)  # the queue key of every request at a first-come-first-served server
 
 
 class _RequestQueue(list):  # type: ignore[type-arg]
@@ -106,14 +107,15 @@ class Server:
         """Whether a mover asking now would get a server at once (one is idle and none is queued)."""
         return self.capacity > 0 and len(self.res.users) < self.res.capacity and not self.res.queue
 
-    def _key(self, who: Who) -> tuple[int, float]:
-        return who.key if self.use_priority else (0, 0.0)
-
     def acquire(self, who: Who) -> Generator[Any, Any, simpy.resources.resource.Request]:
         """Wait for a server (and for the place to reopen) and keep it until :meth:`release`."""
-        self.log.add(self.env.now, who, "request", self.place, self.rid, 1)
-        req = self.res.request(priority=self._key(who))
-        yield from self._seize(who, req)
+        env, log = self.env, self.log
+        log.add(env.now, who, "request", self.place, self.rid, 1)
+        req = self.res.request(priority=who.key if self.use_priority else _NO_KEY)
+        yield req
+        if self._closable:
+            yield from self._reopened()
+        log.add(env.now, who, "acquire", self.place, self.rid, 1)
         return req
 
     def release(self, who: Who, req: simpy.resources.resource.Request) -> None:
@@ -132,22 +134,26 @@ class Server:
             self.release(who, req)
         self.env.process(_later())
 
-    def _seize(self, who: Who, req: simpy.resources.resource.Request) -> Generator[Any, Any, None]:
-        """Wait for ``req`` to be granted and the place to be open; log the acquire."""
-        yield req
-        while self._closable:
+    def _reopened(self) -> Generator[Any, Any, None]:
+        """Once a server is granted: wait until the place is open (a closure covering now has ended).
+
+        Callers wait for their request, then for this only when the server has closure windows,
+        then log the acquire (inlined: these steps run on every request)."""
+        while True:
             end = self.closures.closed_until(self.close_targets, self.env.now)
             if end is None:
-                break
+                return
             yield self.env.timeout(end - self.env.now)
-        self.log.add(self.env.now, who, "acquire", self.place, self.rid, 1)
 
     def use(self, who: Who, hold_h: float, *, event: tuple[str, str] | None = None) -> Generator[Any, Any, None]:
         """Wait for a server (and for the place to reopen), hold it ``hold_h`` hours, release."""
         env, log = self.env, self.log
         log.add(env.now, who, "request", self.place, self.rid, 1)
-        with self.res.request(priority=self._key(who)) as req:
-            yield from self._seize(who, req)
+        with self.res.request(priority=who.key if self.use_priority else _NO_KEY) as req:
+            yield req
+            if self._closable:
+                yield from self._reopened()
+            log.add(env.now, who, "acquire", self.place, self.rid, 1)
             if event:
                 log.add(env.now, who, event[0], self.place, "", 0)
             if hold_h > 0:
@@ -161,8 +167,11 @@ class Server:
         while the caller goes on at once: a headway slot on a track, road space behind a column."""
         env, log = self.env, self.log
         log.add(env.now, who, "request", self.place, self.rid, 1)
-        req = self.res.request(priority=self._key(who))
-        yield from self._seize(who, req)
+        req = self.res.request(priority=who.key if self.use_priority else _NO_KEY)
+        yield req
+        if self._closable:
+            yield from self._reopened()
+        log.add(env.now, who, "acquire", self.place, self.rid, 1)
 
         def _release(_event: Any) -> None:
             log.add(env.now, who, "release", self.place, self.rid, 1)

@@ -35,9 +35,14 @@ def convoy(model: Model, who: Who, route: Route, profile: MarchProfile, cleared_
     next_halt_h = 1.0  # driving hours of the day at which the next halt falls
     day_start = env.now
     breakdown = model.breakdown_hours(who)
+    # the factors read on every section, read once
+    expressway_kmh, interval_expressway_m, interval_rural_m, gap_m, halt_first_h, halt_every_2h_h = (
+        f["convoy_speed_expressway_kmh"], f["vehicle_interval_expressway_m"], f["vehicle_interval_rural_m"],
+        f["march_unit_gap_m"], f["halt_first_h"], f["halt_every_2h_h"])
+    road_step = model.road_step
     for leg in route.legs:
         for u, v, k in leg.edges:
-            step = model.road_step(u, v, k)
+            step = road_step(u, v, k)
             if step.border is not None:
                 if env.now < cleared_at:
                     log.add(env.now, who, "request", v, "clearance", 0)
@@ -45,9 +50,8 @@ def convoy(model: Model, who: Who, route: Route, profile: MarchProfile, cleared_
                     log.add(env.now, who, "cleared", v, "", 0)
                 yield from step.border.use(who, f["border_check_hours"])
             speed = min(step.speed_kmh, profile.speed_kmh) if profile.speed_kmh else step.speed_kmh
-            interval_m = f["vehicle_interval_expressway_m"] if speed >= f["convoy_speed_expressway_kmh"] else f[
-                "vehicle_interval_rural_m"]
-            pass_h = (who.vehicles * interval_m + f["march_unit_gap_m"]) / 1000.0 / speed
+            interval_m = interval_expressway_m if speed >= expressway_kmh else interval_rural_m
+            pass_h = (who.vehicles * interval_m + gap_m) / 1000.0 / speed
             km = step.km
             drive_h = km / speed
             # daily limits: rest until the next day before a section that would exceed them
@@ -60,7 +64,7 @@ def convoy(model: Model, who: Who, route: Route, profile: MarchProfile, cleared_
             yield from step.space.occupy(who, pass_h)
             halts = 0.0
             while driven_today_h + drive_h >= next_halt_h:
-                halts += f["halt_first_h"] if next_halt_h == 1.0 else f["halt_every_2h_h"]
+                halts += halt_first_h if next_halt_h == 1.0 else halt_every_2h_h
                 next_halt_h += 2.0
             log.add(env.now, who, "enter", step.section, "", 0)
             yield env.timeout(drive_h + halts + breakdown)
