@@ -193,6 +193,7 @@ class Router:
         self._build()
         self._profiles: dict[tuple, _Profile] = {}
         self._trees: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._routes: dict[tuple[str, str, Mover], Route] = {}  # routes found (immutable), by query
 
     # -- layout ------------------------------------------------------------------
     def _build(self) -> None:
@@ -402,7 +403,13 @@ class Router:
         return float(best)
 
     def route(self, origin: str, destination: str, mover: Mover) -> Route:
-        """The fastest route; :class:`NoRouteError` saying why if there is none."""
+        """The fastest route; :class:`NoRouteError` saying why if there is none.
+
+        Memoised: a router's network and factors are fixed, so the same query gives the same
+        route, and a simulation asks it for every train it plans."""
+        hit = self._routes.get((origin, destination, mover))
+        if hit is not None:
+            return hit
         self._check_nodes(origin, destination, mover)
         starts, ends = self._start_end_states(origin, destination, mover)
         best = (math.inf, -1, -1)
@@ -419,7 +426,9 @@ class Router:
         while states[-1] != s:
             states.append(int(pred[states[-1]]))
         states.reverse()
-        return Route(origin, destination, mover, tuple(self._legs(states, mover)))
+        route = self._routes[(origin, destination, mover)] = Route(origin, destination, mover,
+                                                                    tuple(self._legs(states, mover)))
+        return route
 
     def _legs(self, states: Sequence[int], mover: Mover) -> list[Leg]:
         prof = self._profile(mover)
