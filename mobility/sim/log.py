@@ -39,22 +39,26 @@ class EventLog:
     def frame(self) -> pd.DataFrame:
         """The log as a DataFrame in event order, with categorical text columns."""
         rows = self._rows
-        n = len(rows)
-        cols: dict[str, Any] = {}
-        if n:
-            time, who, event, place, resource, amount = zip(*rows)
+        raw = pd.DataFrame.from_records(rows, columns=["time", "who", "event", "place", "resource", "amount"])
+        df = pd.DataFrame({"time": raw["time"]})
+        if len(rows):
             # each mover's fields read once, then spread over its rows
-            ids = np.fromiter(map(id, who), dtype=np.uint64, count=n)
+            who = raw["who"].to_numpy()
+            ids = np.fromiter(map(id, who), dtype=np.uint64, count=len(rows))
             _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-            movers = [who[i] for i in first]
-            fields = {name: np.array([getattr(w, name) for w in movers], dtype=object)[inverse]
-                      for name in ("unit", "mover", "mode", "troops", "vehicles")}
-            cols = {"time": list(time), "unit": fields["unit"], "mover": fields["mover"], "mode": fields["mode"],
-                    "event": list(event), "place": list(place), "resource": list(resource), "amount": list(amount),
-                    "troops": fields["troops"].tolist(), "vehicles": fields["vehicles"].tolist()}
-            df = pd.DataFrame(cols, columns=COLUMNS)
+            movers = who[first]
+
+            def spread(name: str, dtype: Any) -> np.ndarray:
+                return np.array([getattr(w, name) for w in movers], dtype=dtype)[inverse]
         else:
-            df = pd.DataFrame.from_records([], columns=COLUMNS)
+            def spread(name: str, dtype: Any) -> np.ndarray:
+                return np.array([], dtype=dtype)
+        for c in ("unit", "mover", "mode"):
+            df[c] = spread(c, object)
+        for c in ("event", "place", "resource", "amount"):
+            df[c] = raw[c]
+        for c in ("troops", "vehicles"):
+            df[c] = spread(c, np.int64)
         for c in ("unit", "mover", "mode", "event", "place", "resource"):
             df[c] = df[c].astype("category")
         df["amount"] = df["amount"].astype("int32")
