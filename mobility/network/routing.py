@@ -200,7 +200,14 @@ class Router:
         net, f = self.network, self.factors
         nodes = net.node_ids
         self.nodes = nodes
-        self.node_gauges = {n: net.gauges_at(n) for n in nodes}
+        # the gauges at each node (Network.gauges_at), in one pass over the rail edges
+        at: dict[str, frozenset[int]] = {n: frozenset() for n in nodes}
+        for u, v, d in net.rail.edges(data=True):
+            g = edge_gauges(d.get("gauge"))
+            if g:
+                at[u] |= g
+                at[v] |= g
+        self.node_gauges = at
         self.node_index = {n: i for i, n in enumerate(nodes)}
         nn = len(nodes)
         self._n_states = nn * len(LAYERS)
