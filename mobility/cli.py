@@ -256,24 +256,23 @@ def _warn(sc) -> None:  # noqa: ANN001
         print(f"mobility: warning: {line}", file=sys.stderr)
 
 
-def _positive(text: str) -> int:
+def _count(text: str, *, least: int, meaning: str) -> int:
+    """A whole number of at least ``least`` from the command line; ``meaning`` says what the least means."""
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n} must be 1 or more")
+    if n < least:
+        raise argparse.ArgumentTypeError(f"{n} must be {least}{meaning} or more")
     return n
+
+
+def _positive(text: str) -> int:
+    return _count(text, least=1, meaning="")
 
 
 def _whatif_count(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"{n} must be 0 (skip the what-if) or more")
-    return n
+    return _count(text, least=0, meaning=" (skip the what-if)")
 
 
 def _limits(p: argparse.ArgumentParser, *, events: bool = True) -> None:

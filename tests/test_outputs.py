@@ -171,7 +171,7 @@ def test_units_table_waits_are_those_of_all_requests(result):
     w = resource_waits(result.events)  # every mover's requests
     per = w.groupby(["mover", "resource"])["wait_h"].sum()
     assert (units["wait_days"] > 0).any()
-    for unit, r in units.iterrows():
+    for _unit, r in units.iterrows():
         mine = per.loc[r["last_mover"]] if r["last_mover"] in per.index.get_level_values(0) else per.iloc[:0]
         assert r["wait_days"] * 24 == pytest.approx(float(mine.sum()), abs=1e-9)
         if r["main_wait"]:

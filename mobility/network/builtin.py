@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -92,6 +93,20 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         raise NetworkError(f"{path}: missing network file; restore it from the repository")
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def side_table_rows(name: str, filename: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """Rows of the side table ``filename`` of the embedded network ``name`` (e.g. ``holding_tracks.csv``),
+    each with where it stands (``path:line``) for error messages; none when ``name`` is not an embedded
+    network or has no such table."""
+    if name not in available_networks():
+        return
+    path = networks_root() / name / filename
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.DictReader(fh), start=2):
+            yield f"{path}:{i}", row
 
 
 def _load_geometry(folder: Path) -> dict[str, SectionGeometry]:

@@ -12,7 +12,6 @@ run's summary). A scenario's ``infrastructure.holding_tracks`` overrides both.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 
 from mobility.errors import NetworkError
@@ -42,46 +41,42 @@ def holding_tracks(name: str) -> dict[str, Holding]:
     Raises :class:`NetworkError` naming file, field and fix for an unknown node,
     a missing or bad count or length, both given, a missing source or a node twice.
     """
-    from mobility.network.builtin import available_networks, builtin_network, networks_root
+    from mobility.network.builtin import builtin_network, side_table_rows
 
-    if name not in available_networks():
-        return {}
-    path = networks_root() / name / "holding_tracks.csv"
-    if not path.exists():
+    rows = list(side_table_rows(name, "holding_tracks.csv"))
+    if not rows:
         return {}
     nodes = set(builtin_network(name).rail.nodes)
     out: dict[str, Holding] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.DictReader(fh), start=2):
-            node = (row.get("node_id") or "").strip()
-            where = f"{path}:{i}"
-            if node not in nodes:
-                raise NetworkError(f"{where}: node_id {node!r} is not a rail node of nodes.csv; fix the id")
-            trains_s, track_s = (row.get("trains") or "").strip(), (row.get("track_m") or "").strip()
-            if bool(trains_s) == bool(track_s):
-                raise NetworkError(f"{where}: give exactly one of trains and track_m (trains that can wait at "
-                                   "the node, or the length of track they can wait on)")
-            trains = track = None
-            if trains_s:
-                try:
-                    trains = int(trains_s)
-                except ValueError:
-                    trains = -1
-                if trains < 0:
-                    raise NetworkError(f"{where}: trains {trains_s!r} is not a whole number >= 0; give the "
-                                       "number of trains that can wait at the node")
-            else:
-                try:
-                    track = float(track_s)
-                except ValueError:
-                    track = -1.0
-                if not 0 <= track < 100_000:
-                    raise NetworkError(f"{where}: track_m {track_s!r} is not a length in metres (0 to 100000); "
-                                       "give the length of track where waiting trains can stand")
-            src = (row.get("source") or "").strip()
-            if not src:
-                raise NetworkError(f"{where}: source is empty; give a source key or the word assumption")
-            if node in out:
-                raise NetworkError(f"{where}: node_id {node!r} appears twice; keep one row")
-            out[node] = Holding(node, trains, track, src, (row.get("confidence") or "").strip())
+    for where, row in rows:
+        node = (row.get("node_id") or "").strip()
+        if node not in nodes:
+            raise NetworkError(f"{where}: node_id {node!r} is not a rail node of nodes.csv; fix the id")
+        trains_s, track_s = (row.get("trains") or "").strip(), (row.get("track_m") or "").strip()
+        if bool(trains_s) == bool(track_s):
+            raise NetworkError(f"{where}: give exactly one of trains and track_m (trains that can wait at "
+                               "the node, or the length of track they can wait on)")
+        trains = track = None
+        if trains_s:
+            try:
+                trains = int(trains_s)
+            except ValueError:
+                trains = -1
+            if trains < 0:
+                raise NetworkError(f"{where}: trains {trains_s!r} is not a whole number >= 0; give the "
+                                   "number of trains that can wait at the node")
+        else:
+            try:
+                track = float(track_s)
+            except ValueError:
+                track = -1.0
+            if not 0 <= track < 100_000:
+                raise NetworkError(f"{where}: track_m {track_s!r} is not a length in metres (0 to 100000); "
+                                   "give the length of track where waiting trains can stand")
+        src = (row.get("source") or "").strip()
+        if not src:
+            raise NetworkError(f"{where}: source is empty; give a source key or the word assumption")
+        if node in out:
+            raise NetworkError(f"{where}: node_id {node!r} appears twice; keep one row")
+        out[node] = Holding(node, trains, track, src, (row.get("confidence") or "").strip())
     return out

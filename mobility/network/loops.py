@@ -9,7 +9,6 @@ and TR0603's trains a day (R107) stay its ceiling for both directions together.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 
 from mobility.errors import NetworkError
@@ -33,33 +32,29 @@ def passing_loops(name: str) -> dict[str, Loops]:
     section, a bad count or a missing source. Rows of sections that are double
     track in a year or scenario are ignored there.
     """
-    from mobility.network.builtin import available_networks, builtin_network, networks_root
+    from mobility.network.builtin import builtin_network, side_table_rows
 
-    if name not in available_networks():
-        return {}
-    path = networks_root() / name / "passing_loops.csv"
-    if not path.exists():
+    rows = list(side_table_rows(name, "passing_loops.csv"))
+    if not rows:
         return {}
     network = builtin_network(name)
     tracks = {d["section"]: d.get("tracks") for _, _, d in network.rail.edges(data=True)}
     out: dict[str, Loops] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.DictReader(fh), start=2):
-            sec = (row.get("section_id") or "").strip()
-            where = f"{path}:{i}"
-            if sec not in tracks:
-                raise NetworkError(f"{where}: section_id {sec!r} is not a rail section of rail_lines.csv; fix the id")
-            try:
-                n = int(row.get("loops", ""))
-            except ValueError:
-                n = -1
-            if n < 0:
-                raise NetworkError(f"{where}: loops {row.get('loops')!r} is not a whole number >= 0; give the "
-                                   "number of loops between the section's end stations")
-            src = (row.get("source") or "").strip()
-            if not src:
-                raise NetworkError(f"{where}: source is empty; give a source key or the word assumption")
-            if sec in out:
-                raise NetworkError(f"{where}: section_id {sec!r} appears twice; keep one row")
-            out[sec] = Loops(sec, n, src, (row.get("confidence") or "").strip())
+    for where, row in rows:
+        sec = (row.get("section_id") or "").strip()
+        if sec not in tracks:
+            raise NetworkError(f"{where}: section_id {sec!r} is not a rail section of rail_lines.csv; fix the id")
+        try:
+            n = int(row.get("loops", ""))
+        except ValueError:
+            n = -1
+        if n < 0:
+            raise NetworkError(f"{where}: loops {row.get('loops')!r} is not a whole number >= 0; give the "
+                               "number of loops between the section's end stations")
+        src = (row.get("source") or "").strip()
+        if not src:
+            raise NetworkError(f"{where}: source is empty; give a source key or the word assumption")
+        if sec in out:
+            raise NetworkError(f"{where}: section_id {sec!r} appears twice; keep one row")
+        out[sec] = Loops(sec, n, src, (row.get("confidence") or "").strip())
     return out
