@@ -29,13 +29,13 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from provenance import git_commit
 
 from mobility.analysis.experiments import Comparison, compare, format_ranking, load_candidates
 from mobility.scenario import load_scenario
@@ -58,18 +58,6 @@ def timed_compare(scenario: Any, candidates: Any, *, workers: int, replications:
                   workers=workers, progress=False, extremes=extremes)
     me1, kids1 = _cpu()
     return time.perf_counter() - t0, me1 - me0, kids1 - kids0, cmp
-
-
-def _git_commit() -> str:
-    """The checked-out commit (with ``+dirty`` if the tree has changes), or ``unknown``."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
 
 
 def run(args: argparse.Namespace) -> tuple[dict[str, Any], Comparison]:
@@ -103,7 +91,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], Comparison]:
         "scenario": str(args.scenario), "candidates": str(args.candidates),
         "n_candidates": len(cset.candidates), "arms": len(last.arms), "replications": args.replications,
         "runs": runs, "max_combination": args.max_combination, "extremes": args.extremes, "repeats": args.repeats,
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "wall_s": {str(w): v for w, v in times.items()},
         "load_average_before": {str(w): v for w, v in loads.items()},
         "median_s": {str(w): m for w, m in med.items()},

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import simpy
 import yaml
+from provenance import git_commit
 
 from mobility.factors import Factors
 from mobility.scenario import parse_scenario
@@ -177,20 +178,6 @@ def bench_scale(scale: float, repeats: int) -> dict[str, Any]:
     }
 
 
-def _git_commit() -> str:
-    """The checked-out commit (``+dirty`` with uncommitted changes), or ``unknown``."""
-    import subprocess
-
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=5)
@@ -216,7 +203,7 @@ def main() -> None:
     out["per_event_spread"] = max(per_event) / min(per_event)
     per_event_cpu = [r["us_per_event_cpu"]["model"]["median"] for r in out["scales"]]
     out["per_event_spread_cpu"] = max(per_event_cpu) / min(per_event_cpu)
-    out["commit"] = _git_commit()
+    out["commit"] = git_commit()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2), encoding="utf-8")
     print(f"cost per event, max/min over scales: wall {out['per_event_spread']:.2f}, "
