@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from mobility.errors import ScenarioError
 
@@ -269,6 +271,8 @@ class Factors(Mapping[str, float]):
 
     def table(self) -> pd.DataFrame:
         """The whole table: key, value, unit, source, tag, note, overridden."""
+        import pandas as pd
+
         rows = []
         for f in _TABLE:
             rows.append(

@@ -15,9 +15,10 @@ from __future__ import annotations
 import csv
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 BrigadeClass = Literal["heavy", "light", "other"]
 #: The brigade-equivalent classes, in the order tables show them.
@@ -87,6 +88,8 @@ CATALOGUE: dict[str, UnitType] = {
 
 def catalogue_table(extra: dict[str, UnitType] | None = None) -> pd.DataFrame:
     """The catalogue (with a scenario's additions) as a table."""
+    import pandas as pd
+
     units = {**CATALOGUE, **(extra or {})}
     return pd.DataFrame([asdict(u) for u in units.values()])
 

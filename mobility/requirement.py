@@ -31,11 +31,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from mobility.forces import BRIGADE_CLASSES
 
@@ -179,6 +181,8 @@ def strengths(units: Any) -> dict[str, UnitStrength]:
 
 
 def _curve(events: pd.DataFrame, event: str, units: Mapping[str, UnitStrength]) -> pd.DataFrame:
+    import pandas as pd
+
     ev = events[events["event"] == event].sort_values("time", kind="stable")
     ids = ev["unit"].astype(str).to_numpy()
     df = pd.DataFrame({"t": ev["time"].to_numpy(dtype=float) / 24.0,
@@ -217,6 +221,8 @@ def tier_table(events: pd.DataFrame, requirement: Requirement, units: Mapping[st
     ``<class>_required``, ``<class>_closed``, ``<class>_ready_by`` for
     ``brigades`` (heavy + light), ``heavy``, ``light``, ``other``, and ``note``.
     """
+    import pandas as pd
+
     tiers = requirement.tiers if tiers is None else tiers
     event = "combat_ready" if requirement.clock == "combat_ready" else "closed"
     cum = _curve(events, event, units)

@@ -6,16 +6,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from mobility import __version__
-from mobility.analysis.bottlenecks import bottleneck_table
-from mobility.analysis.closure import closure_curve, unit_table
-from mobility.analysis.invariants import check_capacity, troop_states
-from mobility.analysis.lines import lines_of_communication
 from mobility.errors import MobilityError, NoRouteError, ScenarioError, WorkLimitError
 from mobility.factors import Factors
 from mobility.infrastructure import network_key, scenario_network
@@ -34,6 +29,9 @@ from mobility.sim.engine import (
 )
 from mobility.sim.rail import trains_needed, wagons_per_train
 from mobility.sim.threats import draw_strikes
+
+if TYPE_CHECKING:  # the analysis (and pandas) load with a result's first table, not with `validate`
+    import pandas as pd
 
 
 @dataclass
@@ -60,6 +58,8 @@ class SimulationResult:
     @cached_property
     def closure(self) -> pd.DataFrame:
         """Troops closed by day (cumulative), D+0 to the horizon."""
+        from mobility.analysis.closure import closure_curve
+
         return closure_curve(self.events, horizon_days=self.scenario.horizon_days,
                              total_troops=self.scenario.total_troops())
 
@@ -93,16 +93,22 @@ class SimulationResult:
     @cached_property
     def bottlenecks(self) -> pd.DataFrame:
         """Resources by total wait, with utilisation and waits."""
+        from mobility.analysis.bottlenecks import bottleneck_table
+
         return bottleneck_table(self.events, self.resources, span_h=self.span_h)
 
     @cached_property
     def lines_of_communication(self) -> pd.DataFrame:
         """Troops and vehicles closed through each line of communication (corridor rail/road, sea via a port, air)."""
+        from mobility.analysis.lines import lines_of_communication
+
         return lines_of_communication(self.events, self.network)
 
     @cached_property
     def units(self) -> pd.DataFrame:
         """Per unit: ready, closed, delay over unconstrained transit, main wait."""
+        from mobility.analysis.closure import unit_table
+
         units = expand_forces(self.scenario)
         return unit_table(self.events, self.nominal_h, required_h={u.id: u.required_h for u in units},
                           in_place={u.id for u in units if u.in_place})
@@ -110,6 +116,8 @@ class SimulationResult:
     def check(self) -> None:
         """Raise :class:`~mobility.errors.InvariantError` if capacity or troop conservation is broken,
         or the run closed more troops by a day than the flow bound allows."""
+        from mobility.analysis.invariants import check_capacity, troop_states
+
         check_capacity(self.events, self.resources)
         troop_states(self.events, unit_troops={u.id: u.type.personnel for u in expand_forces(self.scenario)})
         from mobility.analysis.bound import check_bound

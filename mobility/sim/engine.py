@@ -12,10 +12,9 @@ import math
 import zlib
 from collections.abc import Callable, Generator, Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import simpy
 
 from mobility.errors import NoRouteError, ScenarioError, WorkLimitError
@@ -40,6 +39,9 @@ from mobility.sim.sea import Sealift, choose
 from mobility.sim.threats import Strike, closure_windows, strike_process
 from mobility.sim.uncertainty import draw_point
 from mobility.stocks import draw_set
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TYPICAL_WAGONS = 26  # a 600 m train: (600 - 23) // 22 wagons (factor table defaults), for planning estimates
 
@@ -790,6 +792,8 @@ class Model:
 
     def resources_frame(self) -> pd.DataFrame:
         """Every resource used: id, kind, place, capacity."""
+        import pandas as pd
+
         rows = [{"resource": s.rid, "kind": s.kind, "place": s.place, "capacity": s.capacity,
                  "unit": "servers"} for s in self.servers.values()]
         for p in [*self.wagons.values(), *self.intermodal.values(), *self.locos.values(), self.het_pool]:

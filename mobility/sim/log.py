@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ["time", "unit", "mover", "mode", "event", "place", "resource", "amount", "troops", "vehicles"]
 
@@ -38,6 +40,8 @@ class EventLog:
 
     def frame(self) -> pd.DataFrame:
         """The log as a DataFrame in event order, with categorical text columns."""
+        import pandas as pd
+
         rows = self._rows
         raw = pd.DataFrame.from_records(rows, columns=["time", "who", "event", "place", "resource", "amount"])
         df = pd.DataFrame({"time": raw["time"]})
@@ -78,6 +82,7 @@ def event_log_digest(events: pd.DataFrame) -> str:
     import hashlib
 
     import numpy as np
+    import pandas as pd
 
     h = hashlib.sha256()
     h.update(f"rows={len(events)}\n".encode())
