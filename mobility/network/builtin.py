@@ -24,6 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+
+# numpy before shapely, from Python: loaded first by shapely's C extension, numpy's C API would print an
+# interrupt while it loads (Ctrl-C, SIGTERM) as a traceback instead of the command's one line
+import numpy  # noqa: F401
 from shapely.geometry import LineString
 
 from mobility.errors import NetworkError
