@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,11 +83,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sc = with_threats(load_scenario(args.scenario), args.threat or ())
     out = Path(args.out) if args.out else default_out(sc.name, args.scenario, suffix="-compare")
     check_target(out)  # refuse a folder that is not an earlier run before any work
-    cmp = compare(sc, args.candidates, replications=args.replications, max_combination=args.max_combination,
-                  workers=args.workers, scheduler=args.scheduler, seed=args.seed, extremes=not args.no_extremes,
-                  ready_by=args.ready_by, threat_free=args.threat_free)
+    journal = partial_journal(out)
+    try:
+        cmp = compare(sc, args.candidates, replications=args.replications, max_combination=args.max_combination,
+                      workers=args.workers, scheduler=args.scheduler, seed=args.seed, extremes=not args.no_extremes,
+                      ready_by=args.ready_by, threat_free=args.threat_free, journal=journal)
+    except (KeyboardInterrupt, RuntimeError):
+        _say_kept(journal)
+        raise
     ranked = pd.concat([cmp.arms[cmp.arms["arm"] == BASELINE], cmp.ranking], ignore_index=True)
     with atomic_dir(out) as tmp:
+        shutil.copyfile(journal, tmp / "runs.jsonl")  # every run as it came back; the tables are built from it
         ranked.to_parquet(tmp / "comparison.parquet", index=False)
         ranked.to_csv(tmp / "comparison.csv", index=False)
         cmp.contributions.to_csv(tmp / "contributions.csv", index=False)
@@ -106,7 +113,26 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for note in cmp.notes:
         print(f"  note: {note}")
     print(f"wrote {out}/")
+    journal.unlink(missing_ok=True)  # it is in the folder now, as runs.jsonl
     return 0
+
+
+def partial_journal(out: Path) -> Path:
+    """Where a sweep into ``out`` appends its runs until it is done: ``<out>.partial.jsonl`` beside it."""
+    return out.with_name(f"{out.name}.partial.jsonl")
+
+
+def _say_kept(journal: Path) -> None:
+    """One line on stderr saying how many finished runs an unfinished sweep left in its journal."""
+    import sys
+
+    try:
+        n = sum(1 for line in journal.read_text(encoding="utf-8").split("\n")[1:] if line.endswith("}"))
+    except OSError:
+        return
+    if n:
+        print(f"mobility: compare: {n} finished run(s) kept in {journal}; the same command resumes from them",
+              file=sys.stderr)
 
 
 def cmd_explore(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ the order in which runs finish.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,8 @@ from mobility.analysis.experiments.candidates import (
 )
 from mobility.analysis.experiments.designs import arm_name, design_arms, replication_seeds
 from mobility.analysis.experiments.evaluation import RunOutput, RunSpec, execute, run_one
+from mobility.analysis.experiments.journal import Journal
+from mobility.analysis.experiments.journal import remove as remove_journal
 from mobility.analysis.experiments.statistics import (
     candidate_contributions,
     rank,
@@ -39,6 +41,7 @@ from mobility.analysis.experiments.statistics import (
     summarise_arms,
 )
 from mobility.errors import MobilityError, ScenarioError
+from mobility.infrastructure import network_key
 from mobility.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -104,6 +107,27 @@ class Comparison:
 
 
 
+def _run(specs: Sequence[RunSpec], journal: str | Path | None, notes: list[str], **kwargs: Any) -> list[RunOutput]:
+    """:func:`execute` the specs; with a journal, skip the runs it holds, append the others, read all back."""
+    if journal is None:
+        return execute(specs, **kwargs)
+    book = Journal(journal, specs)
+    todo = [s for s in specs if (s.arm, s.replication) not in book.kept]
+    if book.kept:
+        notes.append(f"{len(specs) - len(todo)} of {len(specs)} runs were taken from {journal} (an interrupted "
+                     "run of this comparison: same design, seeds and code)")
+    try:
+        if todo:
+            execute(todo, sink=book.add, **kwargs)
+    except MobilityError:
+        book.close()
+        remove_journal(journal)  # bad input: the sweep cannot finish, leave nothing behind
+        raise
+    finally:
+        book.close()
+    return book.runs(specs)
+
+
 def resolve_candidates(candidates: str | Path | CandidateSet | Sequence[Candidate | Mapping[str, Any]]
                         ) -> CandidateSet:
     if isinstance(candidates, CandidateSet):
@@ -120,7 +144,7 @@ def compare(scenario: Scenario | str | Path,
             scheduler: str | Client | None = None, seed: int | None = None, progress: bool = True,
             days: Sequence[int] = (10, 30), extremes: bool = True, ready_by: int | None = None,
             threat_free: bool | None = None,
-            runner: Callable[[RunSpec], RunOutput] = run_one) -> Comparison:
+            runner: Callable[[RunSpec], RunOutput] = run_one, journal: str | Path | None = None) -> Comparison:
     """Compare candidate investments alone and in combination, with common random numbers.
 
     Design: the baseline, each candidate alone, every combination of up to
@@ -163,6 +187,11 @@ def compare(scenario: Scenario | str | Path,
     threat_free
         Also run every arm without the scenario's threats (same seeds), for
         P(met) with and without the threat (default: when it has threats).
+    journal
+        A file each run is appended to as it finishes (:class:`~mobility.analysis.experiments.journal.Journal`);
+        the tables are built from it. If it holds runs of this very comparison (an interrupted
+        one: same design, seeds and code), they are not run again. Removed when a run finds bad
+        input; kept otherwise (e.g. when the sweep is interrupted).
 
     Raises
     ------
@@ -195,16 +224,19 @@ def compare(scenario: Scenario | str | Path,
     seeds = replication_seeds(root, replications)
     free = bool(base.threats) if threat_free is None else bool(threat_free and base.threats)
     specs = []
-    for ids in design:
+    shares: dict[str, Hashable] = {}  # arm -> its network: the arms' runs of one replication on one network
+    for ids in design:                 # share routers, so they go to a worker together
         arm_sc = apply_candidates(base, [cset.get(i) for i in ids], source=f"{cset.source}: {arm_name(ids)}")
         data = scenario_dict(arm_sc)
+        shares[arm_name(ids)] = shares[arm_name(ids) + THREAT_FREE] = network_key(arm_sc)
         specs += [RunSpec(arm_name(ids), i, s, data, label(arm_sc)) for i, s in enumerate(seeds)]
         if free:  # the same arm and seeds without the threat: what the threat costs, and what redundancy buys
             specs += [RunSpec(arm_name(ids) + THREAT_FREE, i, s, {**data, "threats": []}, label(arm_sc))
                       for i, s in enumerate(seeds)]
-    outs = execute(specs, workers=workers, scheduler=scheduler, progress=progress, runner=runner,
-                   label=f"compare {len(design)} arms x{replications}" + (" (with and without the threat)"
-                                                                          if free else ""))
+    outs = _run(specs, journal, notes, workers=workers, scheduler=scheduler, progress=progress, runner=runner,
+                group=lambda s: (s.replication, shares[s.arm]),
+                label=f"compare {len(design)} arms x{replications}" + (" (with and without the threat)"
+                                                                       if free else ""))
     tiers = list(outs[0].tier_days)
     every = runs_frame(outs, sorted(set(days) | set(tiers)))
     calm = every["arm"].str.endswith(THREAT_FREE)

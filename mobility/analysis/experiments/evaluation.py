@@ -13,7 +13,7 @@ import contextlib
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,10 @@ from mobility.scenario import Scenario
 
 if TYPE_CHECKING:
     from distributed import Client
+
+
+MAX_BATCH = 8
+"""Most runs in one Dask task (:func:`batches`): few enough that the last tasks of a sweep end together."""
 
 
 @dataclass(frozen=True)
@@ -184,59 +188,94 @@ def _failed(spec: RunSpec, exc: BaseException) -> Exception:
     return RuntimeError(f"{where} failed: {type(exc).__name__}: {exc}")
 
 
-def _run_in_process(specs: Sequence[RunSpec], runner: Callable[[RunSpec], RunOutput],
-                    tick: Callable[[], None]) -> dict[tuple[str, int], RunOutput]:
-    out = {}
+def run_batch(specs: Sequence[RunSpec], runner: Callable[[RunSpec], RunOutput] = run_one) -> list[RunOutput]:
+    """Run ``specs`` one after the other in this process: the task a Dask worker executes.
+
+    A batch holds runs that share routers (the same replication on the same network), so the
+    worker that runs the first builds them and the others reuse them (:mod:`mobility.sim.routers`);
+    one task per batch also halves the scheduler's work. A failing run raises with its arm,
+    replication and seed.
+    """
+    out = []
     for spec in specs:
         try:
-            out[(spec.arm, spec.replication)] = runner(spec)
+            out.append(runner(spec))
         except Exception as exc:
-            raise _failed(spec, exc) from exc
-        tick()
+            raise _failed(spec, exc) from None
     return out
 
 
-def _run_on_dask(client: Client, specs: Sequence[RunSpec], runner: Callable[[RunSpec], RunOutput],
-                 tick: Callable[[], None], *, retries: int, attempts: int) -> dict[tuple[str, int], RunOutput]:
-    """Submit one task per spec; a task whose worker died is resubmitted, a failing one raises."""
+def batches(specs: Sequence[RunSpec], group: Callable[[RunSpec], Hashable] | None = None, *,
+            size: int = MAX_BATCH) -> list[tuple[RunSpec, ...]]:
+    """``specs`` in batches of at most ``size`` runs of one ``group`` (each run alone without ``group``).
+
+    Batches come in the order of their first run in ``specs``; within a batch, runs keep their order.
+    """
+    if group is None:
+        return [(s,) for s in specs]
+    by: dict[Hashable, list[list[RunSpec]]] = {}
+    for s in specs:
+        chunks = by.setdefault(group(s), [[]])
+        if len(chunks[-1]) >= size:
+            chunks.append([])
+        chunks[-1].append(s)
+    return [tuple(c) for chunks in by.values() for c in chunks]
+
+
+def _run_in_process(work: Sequence[tuple[RunSpec, ...]], runner: Callable[[RunSpec], RunOutput],
+                    took: Callable[[RunOutput], None]) -> None:
+    for batch in work:  # one run at a time, so that each is passed on as soon as it is done
+        for spec in batch:
+            for out in run_batch((spec,), runner):
+                took(out)
+
+
+def _run_on_dask(client: Client, work: Sequence[tuple[RunSpec, ...]], runner: Callable[[RunSpec], RunOutput],
+                 took: Callable[[RunOutput], None], *, retries: int, attempts: int) -> None:
+    """One task per batch, submitted in order (Dask runs earlier submissions first); a batch whose
+    worker died is resubmitted, a failing run raises. Each run's output goes to ``took`` as its batch
+    arrives."""
     from distributed import KilledWorker, as_completed
 
     token = uuid.uuid4().hex[:10]
-    pending: dict[str, tuple[RunSpec, int, Any]] = {}
+    pending: dict[str, tuple[tuple[RunSpec, ...], int, Any]] = {}
 
-    def submit(spec: RunSpec, attempt: int) -> Any:
-        fut = client.submit(runner, spec, key=f"mobility-run-{token}-{spec.arm}-r{spec.replication}-a{attempt}",
-                            pure=False, retries=retries)
-        pending[fut.key] = (spec, attempt, fut)
+    def key(batch: tuple[RunSpec, ...], attempt: int) -> str:
+        return f"mobility-run-{token}-{batch[0].arm}-r{batch[0].replication}-n{len(batch)}-a{attempt}"
+
+    def submit(batch: tuple[RunSpec, ...], attempt: int) -> Any:
+        fut = client.submit(run_batch, batch, runner, key=key(batch, attempt), pure=False, retries=retries)
+        pending[fut.key] = (batch, attempt, fut)
         return fut
 
-    done: dict[tuple[str, int], RunOutput] = {}
-    queue = as_completed([submit(s, 0) for s in specs])
+    futs = client.map(run_batch, work, runner=runner, key=[key(b, 0) for b in work], pure=False, retries=retries)
+    for batch, fut in zip(work, futs, strict=True):
+        pending[fut.key] = (batch, 0, fut)
+    queue = as_completed(futs)
     try:
         for fut in queue:
-            spec, attempt, _ = pending.pop(fut.key)
+            batch, attempt, _ = pending.pop(fut.key)
             try:
-                out = fut.result()
+                outs = fut.result()
             except KilledWorker as exc:
+                spec = batch[0]
                 if attempt + 1 >= attempts:
                     raise RuntimeError(f"arm {spec.arm}, replication {spec.replication} (seed {spec.seed}): its "
                                        f"worker died {attempts} times; see the worker logs") from exc
-                queue.add(submit(spec, attempt + 1))
+                queue.add(submit(batch, attempt + 1))
                 continue
-            except Exception as exc:
-                raise _failed(spec, exc) from exc
-            done[(spec.arm, spec.replication)] = out
             fut.release()
-            tick()
+            for out in outs:
+                took(out)
     finally:
         if pending:
             client.cancel([f for _, _, f in pending.values()])
-    return done
 
 
 def execute(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: str | Client | None = None,
             progress: bool = True, runner: Callable[[RunSpec], RunOutput] = run_one, label: str = "runs",
-            retries: int = 2, attempts: int = 3) -> list[RunOutput]:
+            retries: int = 2, attempts: int = 3, group: Callable[[RunSpec], Hashable] | None = None,
+            sink: Callable[[RunOutput], None] | None = None) -> list[RunOutput]:
     """Run every spec and return the outputs in the order of ``specs``.
 
     Parameters
@@ -256,6 +295,13 @@ def execute(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: 
         Dask ``retries=`` of each task (a task raising an error is re-run).
     attempts
         Submissions of a task whose worker keeps dying before giving up.
+    group
+        Runs with the same ``group(spec)`` go in one task, at most :data:`MAX_BATCH` (runs that
+        share routers: see :func:`batches`); tasks go out in the order of their first spec.
+        Default: one task per run.
+    sink
+        Called in this process with each run's output as it arrives (in the order runs finish),
+        e.g. to append it to a file; an error it raises stops the sweep.
 
     Raises
     ------
@@ -269,12 +315,20 @@ def execute(specs: Sequence[RunSpec], *, workers: int | None = None, scheduler: 
     keys = [(s.arm, s.replication) for s in specs]
     if len(set(keys)) != len(keys):
         raise ValueError("execute: (arm, replication) pairs must be unique")
+    work = batches(specs, group)
+    done: dict[tuple[str, int], RunOutput] = {}
     with _progress(len(specs), label, enabled=progress) as tick:
+        def took(out: RunOutput) -> None:
+            done[(out.arm, out.replication)] = out
+            if sink is not None:
+                sink(out)
+            tick()
+
         if scheduler is None and workers == 1:
-            done = _run_in_process(specs, runner, tick)
+            _run_in_process(work, runner, took)
         else:
             with _client(workers, scheduler) as client:
-                done = _run_on_dask(client, specs, runner, tick, retries=retries, attempts=attempts)
+                _run_on_dask(client, work, runner, took, retries=retries, attempts=attempts)
     missing = [k for k in keys if k not in done]
     if missing:
         raise RuntimeError(f"{len(missing)} run(s) did not come back, e.g. arm {missing[0][0]} "
