@@ -195,6 +195,70 @@ class Router:
         self._trees: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._routes: dict[tuple[str, str, Mover], Route] = {}  # routes found (immutable), by query
 
+    def without_edges(self, network: Network) -> Router:
+        """The router of ``network``, which is this router's network with some edges removed
+        (:func:`mobility.network.edits.close` of sections): this router's layout with those edges
+        left out, instead of laying the state graph out again.
+
+        The result is what ``Router(network, self.factors)`` gives (the same state graph, edge for
+        edge in the same order, so the same routes): the layout is only reused when ``network``
+        has the same nodes, node gauges, terminals, gauge terminals and transfer nodes, each of its
+        rail and road edges is one of this router's with the same attributes (so it carries the
+        capacity defaults the constructor would fill in), in the same order; otherwise the router is
+        built afresh.
+        """
+        f = self.factors
+        rail, road = network.rail, network.road
+        old_rail, old_road = self._edge_data
+        at: dict[str, frozenset[int]] = {n: frozenset() for n in self.nodes}
+        wanted: list[tuple[str, str, int]] = []  # the rail and road edges, as the constructor lays them out
+        for u, v, k, d in rail.edges(keys=True, data=True):
+            if (d.get("trains_per_day") is None or "trains_per_day_source" not in d
+                    or d.get("max_train_length_m") is None or old_rail.get((u, v, k)) != d):
+                return Router(network, f)
+            gs = edge_gauges(d.get("gauge"))
+            if gs:
+                at[u] |= gs
+                at[v] |= gs
+            wanted.extend((u, v, k) for _ in gs & set(GAUGES))
+        for u, v, k, d in road.edges(keys=True, data=True):
+            if old_road.get((u, v, k)) != d:
+                return Router(network, f)
+            wanted.append((u, v, k))
+        if (network.node_ids != self.nodes or at != self.node_gauges
+                or network.terminals != self.network.terminals
+                or network.gauge_terminals != self.network.gauge_terminals
+                or network.transfer_nodes != self.network.transfer_nodes):
+            return Router(network, f)
+        # keep this router's rail and road edges that ``network`` still has, in order
+        keep = np.ones(len(self.edge_refs), dtype=bool)
+        j = 0
+        for i, (kind, ref) in enumerate(zip(self._kind.tolist(), self.edge_refs, strict=True)):
+            if kind == RAIL or kind == ROAD:
+                if j < len(wanted) and wanted[j] == ref:
+                    j += 1
+                else:
+                    keep[i] = False
+        if j != len(wanted):
+            return Router(network, f)  # an edge this router does not have, or in another order
+        new = Router.__new__(Router)
+        new.factors = f
+        # what the constructor's with_capacity_defaults gives on a network that has them all already
+        new.network = network.with_graphs(change="capacity defaults")
+        new.nodes, new.node_gauges, new.node_index = self.nodes, at, self.node_index
+        new._n_states, new._layer_of = self._n_states, self._layer_of
+        new.edge_refs = [r for r, k in zip(self.edge_refs, keep.tolist(), strict=True) if k]
+        for name in ("_src", "_dst", "_kind", "_length", "_speed", "_train_len", "_mlc", "_weight"):
+            setattr(new, name, getattr(self, name)[keep])
+        new._profiles, new._trees, new._routes = {}, {}, {}
+        return new
+
+    @cached_property
+    def _edge_data(self) -> tuple[dict[tuple[str, str, int], dict], dict[tuple[str, str, int], dict]]:
+        """The attributes of every rail and road edge of the network, by ``(u, v, key)``."""
+        return ({(u, v, k): d for u, v, k, d in self.network.rail.edges(keys=True, data=True)},
+                {(u, v, k): d for u, v, k, d in self.network.road.edges(keys=True, data=True)})
+
     # -- layout ------------------------------------------------------------------
     def _build(self) -> None:
         net, f = self.network, self.factors

@@ -364,7 +364,9 @@ class Model:
                 if shut:
                     net = net.with_graphs(terminals=[t for t in net.terminals if t.node not in shut],
                                           change=f"terminals closed at {sorted(shut)}")
-                return Router(net, self.factors)
+                # the whole network's layout less the closed edges (laid out afresh when nodes or
+                # terminals are closed): Router(net, self.factors), built faster
+                return self.router.without_edges(net)
             r = self._shared_router(("closed", *sorted(active)), build)
             self._routers[active] = r
         return r
@@ -493,7 +495,7 @@ class Model:
         if r is None:
             r = self._avoid_routers[key] = self._shared_router(
                 (*self._variants[id(router)], "avoiding", section),
-                lambda: Router(close(router.network, sections_=[section]), self.factors))
+                lambda: router.without_edges(close(router.network, sections_=[section])))
         return r
 
     def expected_hours(self, route: Route) -> float:
