@@ -29,7 +29,6 @@ import gc
 import json
 import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -86,11 +85,10 @@ def model_run(scenario: Any) -> dict[str, float]:
                               nominal_h=nominal, end_h=float(model.log.last_time()))
     _ = result.closure, result.tiers, result.units, result.bottlenecks
     t3, c3 = time.perf_counter(), time.process_time()
-    rows = model.log._rows  # noqa: SLF001 - the rows as the run holds them, before the frame
-    held = sys.getsizeof(rows) + sum(sys.getsizeof(r) + sys.getsizeof(r[0]) for r in rows)
+    held = model.log.held_bytes()  # the rows as the run holds them, before the frame
     return {"loop_s": t1 - t0, "frame_s": t2 - t1, "post_s": t3 - t2, "events": _events(model.env),
             "loop_cpu_s": c1 - c0, "frame_cpu_s": c2 - c1, "post_cpu_s": c3 - c2,
-            "held_bytes_per_row": held / max(1, len(rows)),
+            "held_bytes_per_row": held / max(1, len(model.log)),
             "rows": len(events), "bytes_per_row": float(events.memory_usage(deep=True).sum()) / max(1, len(events)),
             "troops": int(sum(u.type.personnel for u in units))}
 

@@ -1,4 +1,5 @@
-"""The garbage collector paused around a run (private plumbing of :func:`mobility.sim.engine.run_model`).
+"""The garbage collector paused around a run (private plumbing of :func:`mobility.sim.engine.run_model`
+and :func:`mobility.simulation.simulate`).
 
 A run allocates millions of short-lived simpy events and keeps its log rows; the cyclic
 collector's full passes over that growing heap cost a fifth of the run (measured with

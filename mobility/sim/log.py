@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,60 +16,78 @@ COLUMNS = ["time", "unit", "mover", "mode", "event", "place", "resource", "amoun
 class EventLog:
     """Append-only rows; :meth:`frame` gives the DataFrame.
 
-    A row is held as ``(time, who, event, place, resource, amount)``, with ``who`` the mover's
-    :class:`~mobility.sim.resources.Who` itself (shared by all its rows): a row costs one short
-    tuple during the run, and the mover's fields are spread over the rows once, in :meth:`frame`.
+    A row is ``(time, who, event, place, resource, amount)``, with ``who`` the mover's
+    :class:`~mobility.sim.resources.Who` itself (shared by all its rows). The rows are held end to
+    end in one flat list, six fields a row: a row costs six list slots during the run (no tuple of
+    its own), each column is one strided slice of the list, and the mover's fields are spread over
+    the rows once, in :meth:`frame`.
     """
 
+    WIDTH = 6  # fields a row
+
     def __init__(self) -> None:
-        self._rows: list[tuple[Any, ...]] = []
+        self._flat: list[Any] = []
 
     def add(self, time: float, who: Any, event: str, place: str, resource: str = "", amount: int = 0) -> None:
         """Append one row for ``who`` (a :class:`mobility.sim.resources.Who`)."""
-        self._rows.append((time, who, event, place, resource, amount))
+        self._flat += (time, who, event, place, resource, amount)
 
     def last_time(self) -> float:
         """Time of the latest row (0 for an empty log)."""
-        return max((r[0] for r in self._rows), default=0.0)
+        return max(self._flat[0::6], default=0.0)
 
     def uses(self, resource: str) -> bool:
         """Whether any row names ``resource``."""
-        return any(r[4] == resource for r in self._rows)
+        return resource in self._flat[4::6]
+
+    def held_bytes(self) -> int:
+        """Bytes the rows hold during the run: the list's slots and each row's time (the other
+        fields are shared objects: the mover, interned names, small integers)."""
+        return sys.getsizeof(self._flat) + sum(map(sys.getsizeof, self._flat[0::6]))
+
+    def clear(self) -> None:
+        """Drop every row (once :meth:`frame` holds them): the rows are freed at once, by reference
+        counting, rather than left in the model's reference cycles for the garbage collector."""
+        self._flat = []
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._flat) // 6
 
     def frame(self) -> pd.DataFrame:
-        """The log as a DataFrame in event order, with categorical text columns."""
+        """The log as a DataFrame in event order, with categorical text columns (categories sorted)."""
         import pandas as pd
 
-        rows = self._rows
-        raw = pd.DataFrame.from_records(rows, columns=["time", "who", "event", "place", "resource", "amount"])
-        df = pd.DataFrame({"time": raw["time"]})
-        if len(rows):
-            # each mover's fields read once, then spread over its rows
-            who = raw["who"].to_numpy()
-            ids = np.fromiter(map(id, who), dtype=np.uint64, count=len(rows))
-            _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-            movers = who[first]
+        flat, n = self._flat, len(self)
+        df = pd.DataFrame({"time": np.array(flat[0::6], dtype=np.float64)})
+        who = flat[1::6]
+        # each mover's fields read once (movers in order of their first row), then spread over its rows
+        inverse, _ = pd.factorize(np.fromiter(map(id, who), dtype=np.uint64, count=n))
+        first = np.empty(inverse.max() + 1 if n else 0, dtype=np.intp)
+        first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # the last write for a mover is its first row
+        movers = [who[i] for i in first]
 
-            def spread(name: str, dtype: Any) -> np.ndarray:
-                return np.array([getattr(w, name) for w in movers], dtype=dtype)[inverse]
-        else:
-            def spread(name: str, dtype: Any) -> np.ndarray:
-                return np.array([], dtype=dtype)
+        def spread(name: str) -> list[Any]:
+            return [getattr(w, name) for w in movers]
+
         for c in ("unit", "mover", "mode"):
-            df[c] = spread(c, object)
-        for c in ("event", "place", "resource", "amount"):
-            df[c] = raw[c]
+            df[c] = _categorical(spread(c), inverse)
+        for i, c in ((2, "event"), (3, "place"), (4, "resource")):
+            df[c] = _categorical(flat[i::6])
+        df["amount"] = np.array(flat[5::6], dtype=np.int32)
         for c in ("troops", "vehicles"):
-            df[c] = spread(c, np.int64)
-        for c in ("unit", "mover", "mode", "event", "place", "resource"):
-            df[c] = df[c].astype("category")
-        df["amount"] = df["amount"].astype("int32")
-        df["troops"] = df["troops"].astype("int32")
-        df["vehicles"] = df["vehicles"].astype("int32")
+            df[c] = np.array(spread(c), dtype=np.int32)[inverse]
         return df
+
+
+def _categorical(values: list[str], take: np.ndarray | None = None) -> pd.Categorical:
+    """``values`` (or ``values[take]``) as a categorical with sorted categories, the column
+    ``astype("category")`` gives, without building the full column of objects first."""
+    import pandas as pd
+
+    codes, cats = pd.factorize(np.array(values, dtype=object), sort=True)
+    if take is not None:
+        codes = codes[take]
+    return pd.Categorical.from_codes(codes.astype(np.int32, copy=False), categories=pd.Index(cats).astype("str"))
 
 
 def event_log_digest(events: pd.DataFrame) -> str:
