@@ -250,7 +250,7 @@ def held_by_closures(model: Model, events: pd.DataFrame, horizon_h: float) -> tu
     lines say where the run ended with movers still waiting because no route
     reopens within the horizon.
     """
-    if not len(events):
+    if not len(events) or not model.closures.windows:  # no closure, nothing held by one
         return ()
     last = events.groupby("mover", observed=True, sort=False).tail(1)
     waiting = last[(last["event"] == "request") & (last["mover"].astype(str) != "")]
