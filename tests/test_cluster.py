@@ -146,10 +146,12 @@ def test_an_unreachable_scheduler_is_one_line_exit_2(tmp_path: Path, capsys: pyt
 
 def test_a_local_cluster_serves_no_dashboard_and_leaves_port_8787_alone() -> None:
     """Another cluster (or anything) holding port 8787 neither moves nor warns a local sweep; nothing listens
-    beyond the loopback address."""
+    beyond the loopback address; the worker processes run with the quiet settings (no profiler, slow ticks)."""
     import warnings
 
-    from mobility.analysis.experiments.evaluation import _client
+    import dask
+
+    from mobility.analysis.experiments.evaluation import QUIET, _client
 
     with contextlib.ExitStack() as stack:
         holder = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
@@ -166,6 +168,8 @@ def test_a_local_cluster_serves_no_dashboard_and_leaves_port_8787_alone() -> Non
         except urllib.error.HTTPError as exc:
             status = exc.code
         workers = client.run(lambda dask_worker: (dask_worker.http_server.address, dask_worker.http_server.port))
+        quiet = client.run(lambda: {k: dask.config.get(k) for k in QUIET})  # the workers' own processes
+    assert all(got == QUIET for got in quiet.values()) and len(quiet) == 2
     assert [str(w.message) for w in caught if "8787" in str(w.message)] == []
     assert scheduler[0] == "127.0.0.1" and scheduler[1] != 8787 and status == 404
     assert len(workers) == 2 and all(h == "127.0.0.1" and p != 8787 for h, p in workers.values())

@@ -143,8 +143,14 @@ def _progress_lines(total: int, label: str, *, every_s: float = 60.0) -> Callabl
 
 
 # Runs are pure-Python and hold the GIL: the workers' statistical profiler and GIL monitor only slow
-# them. No HTTP endpoints on the scheduler or the workers (status pages, Prometheus metrics, proxy).
+# them, and so does every wake-up of a worker's event loop (its tick every 20 ms, memory monitor every
+# 100 ms, system monitor every 0.5 s by default): at these slower paces the workers' CPU beyond their
+# runs fell from 12.7 % to 6.8 % (start-up included) and the main process's from 11.2 to 4.7 s on a
+# 30-run sweep (benchmarks/README-compare.md). No HTTP endpoints on the scheduler or the workers
+# (status pages, Prometheus metrics, proxy).
 QUIET = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.gil.enabled": False,
+         "distributed.admin.tick.interval": "1s", "distributed.worker.memory.monitor-interval": "1s",
+         "distributed.admin.system-monitor.interval": "2s",
          "distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
 # No dashboard. A distributed scheduler starts its HTTP server whatever ``dashboard=`` says, on
 # port 8787 when no address is given (and warns when another cluster holds it): it listens on an
