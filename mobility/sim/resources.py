@@ -13,6 +13,7 @@ from operator import attrgetter
 from typing import Any
 
 import simpy
+from simpy.events import PENDING, Event
 from simpy.resources.resource import SortedQueue
 
 from mobility.errors import ScenarioError
@@ -65,7 +66,8 @@ _NO_KEY = (0, 0.0)  # the queue key of every request at a first-come-first-serve
 class _RequestQueue(list):  # type: ignore[type-arg]
     """simpy's ``SortedQueue`` without the sort on every request: a request goes in after every
     queued request whose key is not greater, which is where simpy's stable sort puts it (priority,
-    then request time, then order of request), in O(log n) instead of O(n log n)."""
+    then request time, then order of request), in O(log n) instead of O(n log n). Requests arrive in
+    time order, so the priority alone places them: among equal priorities the later comes last."""
 
     maxlen = None
 
@@ -77,10 +79,82 @@ class _RequestQueue(list):  # type: ignore[type-arg]
             self.insert(bisect_right(self, key, key=_KEY), item)
 
 
-class _PriorityResource(simpy.PriorityResource):
-    """``simpy.PriorityResource`` (no preemption) with :class:`_RequestQueue` as its queue."""
+class _Request(Event):
+    """A request for one server of a :class:`_Servers`: an event that fires when it is granted."""
 
-    PutQueue = _RequestQueue
+    def __init__(self, servers: _Servers, key: Any) -> None:
+        self.env = servers.env
+        self.callbacks: list[Any] = []
+        self._value = PENDING
+        self.resource = servers
+        self.key = key
+
+    def cancel(self) -> None:
+        """Withdraw the request if it is still waiting (as simpy's ``Request.cancel``)."""
+        if self._value is PENDING:
+            self.resource.queue.remove(self)
+
+
+class _Servers:
+    """``simpy.PriorityResource`` (no preemption) in a few lines, with the same events.
+
+    simpy's resource goes through its generic put/get machinery on every request and release (a
+    dozen calls). This one does what that machinery does for a priority resource, step for step:
+
+    - a request joins the queue in key order (:class:`_RequestQueue`); then, if a server is idle,
+      the request at the head of the queue is granted: it takes the server and its event is
+      scheduled (simpy's ``_trigger_put``, which looks at the head only);
+    - a release frees the server at once and schedules a release event; when that event is
+      processed, the head of the queue is granted if a server is idle (simpy's ``Release`` event
+      and its ``_trigger_put`` callback).
+
+    So the same events are scheduled at the same moments, in the same order, and requests are
+    granted in the same order as simpy's (``tests/test_resources.py`` checks both against simpy).
+    """
+
+    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+        if capacity <= 0:
+            raise ValueError(f'"capacity" must be > 0, not {capacity}')
+        self.env, self.capacity = env, capacity
+        self.users: list[_Request] = []
+        self.queue = _RequestQueue()
+
+    def request(self, priority: Any = _NO_KEY) -> _Request:
+        """A request with queue key ``priority`` (lower first; equal keys first come first served)."""
+        req = _Request(self, priority)
+        queue = self.queue
+        if not queue:
+            if len(self.users) < self.capacity:
+                self._grant(req)
+                return req
+            queue.append(req)
+        else:
+            queue.append(req)
+            if len(self.users) < self.capacity:
+                self._grant(queue.pop(0))
+        return req
+
+    def release(self, req: _Request) -> Event:
+        """Give back the server ``req`` holds (nothing, if it holds none); returns the release event."""
+        try:
+            self.users.remove(req)
+        except ValueError:
+            pass
+        env = self.env
+        done = Event(env)
+        done.callbacks.append(self._next)
+        done._ok, done._value = True, None
+        env.schedule(done)
+        return done
+
+    def _grant(self, req: _Request) -> None:
+        self.users.append(req)
+        req._ok, req._value = True, None
+        self.env.schedule(req)
+
+    def _next(self, _event: Event) -> None:
+        if self.queue and len(self.users) < self.capacity:
+            self._grant(self.queue.pop(0))
 
 
 class Server:
@@ -94,7 +168,7 @@ class Server:
                  use_priority: bool = True) -> None:
         self.env, self.log, self.rid, self.kind, self.place = env, log, rid, kind, place
         self.capacity = capacity
-        self.res = _PriorityResource(env, capacity=max(capacity, 1))
+        self.res = _Servers(env, max(capacity, 1))
         self.closures = closures
         self.close_targets = close_targets or (place,)
         self.use_priority = use_priority
@@ -107,23 +181,23 @@ class Server:
         """Whether a mover asking now would get a server at once (one is idle and none is queued)."""
         return self.capacity > 0 and len(self.res.users) < self.res.capacity and not self.res.queue
 
-    def acquire(self, who: Who) -> Generator[Any, Any, simpy.resources.resource.Request]:
+    def acquire(self, who: Who) -> Generator[Any, Any, _Request]:
         """Wait for a server (and for the place to reopen) and keep it until :meth:`release`."""
         env, log = self.env, self.log
         log.add(env.now, who, "request", self.place, self.rid, 1)
-        req = self.res.request(priority=who.key if self.use_priority else _NO_KEY)
+        req = self.res.request(who.key if self.use_priority else _NO_KEY)
         yield req
         if self._closable:
             yield from self._reopened()
         log.add(env.now, who, "acquire", self.place, self.rid, 1)
         return req
 
-    def release(self, who: Who, req: simpy.resources.resource.Request) -> None:
+    def release(self, who: Who, req: _Request) -> None:
         """Give back a server taken with :meth:`acquire`."""
         self.log.add(self.env.now, who, "release", self.place, self.rid, 1)
         self.res.release(req)
 
-    def release_after(self, who: Who, req: simpy.resources.resource.Request, hold_h: float,
+    def release_after(self, who: Who, req: _Request, hold_h: float,
                       until: simpy.Event | None = None) -> None:
         """Release ``req`` once ``hold_h`` hours have passed and ``until`` (if given) has fired."""
         def _later() -> Generator[Any, Any, None]:
@@ -149,25 +223,26 @@ class Server:
         """Wait for a server (and for the place to reopen), hold it ``hold_h`` hours, release."""
         env, log = self.env, self.log
         log.add(env.now, who, "request", self.place, self.rid, 1)
-        with self.res.request(priority=who.key if self.use_priority else _NO_KEY) as req:
-            yield req
-            if self._closable:
-                yield from self._reopened()
-            log.add(env.now, who, "acquire", self.place, self.rid, 1)
-            if event:
-                log.add(env.now, who, event[0], self.place, "", 0)
-            if hold_h > 0:
-                yield env.timeout(hold_h)
-            if event:
-                log.add(env.now, who, event[1], self.place, "", 0)
-            log.add(env.now, who, "release", self.place, self.rid, 1)
+        req = self.res.request(who.key if self.use_priority else _NO_KEY)
+        yield req
+        if self._closable:
+            yield from self._reopened()
+        log.add(env.now, who, "acquire", self.place, self.rid, 1)
+        if event:
+            log.add(env.now, who, event[0], self.place, "", 0)
+        if hold_h > 0:
+            yield env.timeout(hold_h)
+        if event:
+            log.add(env.now, who, event[1], self.place, "", 0)
+        log.add(env.now, who, "release", self.place, self.rid, 1)
+        self.res.release(req)
 
     def occupy(self, who: Who, hold_h: float) -> Generator[Any, Any, None]:
         """Wait for a server (and for the place to reopen), then keep it ``hold_h`` hours
         while the caller goes on at once: a headway slot on a track, road space behind a column."""
         env, log = self.env, self.log
         log.add(env.now, who, "request", self.place, self.rid, 1)
-        req = self.res.request(priority=who.key if self.use_priority else _NO_KEY)
+        req = self.res.request(who.key if self.use_priority else _NO_KEY)
         yield req
         if self._closable:
             yield from self._reopened()
