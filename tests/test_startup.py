@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "numpy", "networkx", "shapely", "scipy", "simpy", "folium", "dask", "matplotlib", "pydantic",
          "yaml", "pyarrow", "geopandas", "osmnx", "jinja2", "rich")
 #: Libraries `validate` does not need: it reads the scenario, loads the network and plans every unit,
-#: but builds no table, map or chart.
-NOT_FOR_VALIDATE = ("pandas", "pyarrow", "folium", "dask", "matplotlib", "geopandas", "osmnx", "jinja2", "rich")
+#: but builds no table, map or chart, and solves the embedded network's routes without scipy.
+NOT_FOR_VALIDATE = ("pandas", "pyarrow", "scipy", "folium", "dask", "matplotlib", "geopandas", "osmnx", "jinja2", "rich")
 
 
 def _loaded_after(argv: list[str]) -> tuple[int, set[str]]:

@@ -9,9 +9,14 @@ The network is laid out once as a state graph whose states are
 * a *transfer* joins rail and road at a node on both graphs (unloading).
 
 Each mover profile (gauge, train length, MLC, weight, speed) masks the edges it
-may use; the masked graph is a :class:`scipy.sparse.csr_matrix` solved with
-:func:`scipy.sparse.csgraph.dijkstra`, cached per (profile, origin), so many
-queries in one run cost one Dijkstra each and no networkx call.
+may use; the masked graph is solved by Dijkstra's algorithm, cached per (profile,
+origin), so many queries in one run cost one Dijkstra each and no networkx call.
+State graphs of up to :data:`PYTHON_DIJKSTRA_MAX_STATES` states (the embedded
+networks) are solved in Python with :mod:`heapq`, faster there than scipy's
+per-call overhead and without the 0.3 s of importing scipy; larger ones (OpenStreetMap
+networks) with :func:`scipy.sparse.csgraph.dijkstra` on a :class:`scipy.sparse.csr_matrix`.
+Both give the same distances; on the embedded networks the same predecessors too
+(``tests/test_routing.py``).
 
 >>> from mobility.network import load_network
 >>> from mobility.network.routing import Router, Mover
@@ -23,14 +28,14 @@ queries in one run cost one Dijkstra each and no networkx call.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from mobility.errors import NoRouteError
 from mobility.factors import Factors
@@ -38,12 +43,44 @@ from mobility.network.edits import with_capacity_defaults
 from mobility.network.geometry import haversine_m
 from mobility.network.model import MILITARY_GAUGE_CHANGE_METHODS, Network, edge_gauges
 
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
 GAUGES = (1435, 1520)
 LAYERS = ("rail1435", "rail1520", "road")
 GAUGE_NAMES = {1435: "standard gauge (1435 mm)", 1520: "broad gauge (1520 mm)"}
 
 # edge kinds in the state graph
 RAIL, ROAD, GAUGE_CHANGE, TRANSFER = 0, 1, 2, 3
+
+#: State graphs up to this size are solved in Python (:func:`dijkstra_tree`), larger ones by scipy.
+PYTHON_DIJKSTRA_MAX_STATES = 1000
+NO_PREDECESSOR = -9999  # as scipy.sparse.csgraph marks the source and unreachable states
+
+
+def dijkstra_tree(adjacency: Sequence[Sequence[tuple[int, float]]], source: int) -> tuple[list[float], list[int]]:
+    """Shortest-path tree from ``source`` over ``adjacency`` (state -> [(next state, hours)], hours > 0):
+    the distance to every state (``inf`` if unreachable) and its predecessor (:data:`NO_PREDECESSOR`
+    for the source and unreachable states), as :func:`scipy.sparse.csgraph.dijkstra` returns them.
+    States are settled in order of (distance, state), so ties resolve the same way every time."""
+    n = len(adjacency)
+    dist = [math.inf] * n
+    pred = [NO_PREDECESSOR] * n
+    done = [False] * n
+    dist[source] = 0.0
+    heap = [(0.0, source)]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if done[u]:
+            continue
+        done[u] = True
+        for v, w in adjacency[u]:
+            nd = d + w
+            if nd < dist[v]:
+                dist[v] = nd
+                pred[v] = u
+                heapq.heappush(heap, (nd, v))
+    return dist, pred
 
 
 @dataclass(frozen=True)
@@ -172,8 +209,9 @@ class Route:
 
 @dataclass
 class _Profile:
-    matrix: csr_matrix
     best_edge: dict[tuple[int, int], int] = field(default_factory=dict)
+    adjacency: list[list[tuple[int, float]]] | None = None  # small state graphs, solved in Python
+    matrix: csr_matrix | None = None  # large ones, solved by scipy
 
 
 class Router:
@@ -187,12 +225,15 @@ class Router:
         Planning factors (speeds, terminal times); defaults if omitted.
     """
 
+    python_max_states: int = PYTHON_DIJKSTRA_MAX_STATES
+    """State graphs up to this many states are solved in Python, larger ones by scipy."""
+
     def __init__(self, network: Network, factors: Factors | None = None) -> None:
         self.factors = factors or Factors.defaults()
         self.network = with_capacity_defaults(network, self.factors)
         self._build()
         self._profiles: dict[tuple, _Profile] = {}
-        self._trees: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._trees: dict[tuple, tuple[Sequence[float], Sequence[int]]] = {}
         self._routes: dict[tuple[str, str, Mover], Route] = {}  # routes found (immutable), by query
 
     def without_edges(self, network: Network) -> Router:
@@ -407,10 +448,18 @@ class Router:
         for i in order:
             best.setdefault((int(self._src[i]), int(self._dst[i])), int(i))
         sel = np.fromiter(best.values(), dtype=np.int64, count=len(best))
-        # csgraph treats explicit zeros as missing edges: use a tiny positive weight
+        # csgraph treats explicit zeros as missing edges: use a tiny positive weight (in both solvers)
         data = np.maximum(w[sel], 1e-9)
-        m = csr_matrix((data, (self._src[sel], self._dst[sel])), shape=(self._n_states, self._n_states))
-        prof = _Profile(matrix=m, best_edge=best)
+        if self._n_states <= self.python_max_states:
+            adjacency: list[list[tuple[int, float]]] = [[] for _ in range(self._n_states)]
+            for s, t, hours in zip(self._src[sel].tolist(), self._dst[sel].tolist(), data.tolist(), strict=True):
+                adjacency[s].append((t, hours))
+            prof = _Profile(best_edge=best, adjacency=adjacency)
+        else:
+            from scipy.sparse import csr_matrix
+
+            m = csr_matrix((data, (self._src[sel], self._dst[sel])), shape=(self._n_states, self._n_states))
+            prof = _Profile(best_edge=best, matrix=m)
         self._profiles[key] = prof
         return prof
 
@@ -419,8 +468,12 @@ class Router:
         tree = self._trees.get(key)
         if tree is None:
             prof = self._profile(mover, ignore_limits=ignore_limits)
-            dist, pred = dijkstra(prof.matrix, directed=True, indices=source_state, return_predecessors=True)
-            tree = (dist, pred)
+            if prof.adjacency is not None:
+                tree = dijkstra_tree(prof.adjacency, source_state)
+            else:
+                from scipy.sparse.csgraph import dijkstra
+
+                tree = tuple(dijkstra(prof.matrix, directed=True, indices=source_state, return_predecessors=True))
             self._trees[key] = tree
         return tree
 
