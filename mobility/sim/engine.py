@@ -470,8 +470,9 @@ class Model:
             key = (id(router), a, b, mover, sec)
             alt = self._alternatives.get(key, False)
             if alt is False:
-                try:
-                    alt = self._avoiding(router, sec).route(a, b, mover)
+                avoiding = self._avoiding(router, sec)
+                try:  # no detour is common: asked first by hours, it costs no explanation of why not
+                    alt = avoiding.route(a, b, mover) if math.isfinite(avoiding.hours(a, b, mover)) else None
                 except NoRouteError:
                     alt = None
                 self._alternatives[key] = alt
