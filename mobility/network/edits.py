@@ -123,8 +123,13 @@ def close(network: Network, *, sections_: Iterable[str] = (), nodes: Iterable[st
     for s in secs:
         if s not in known:
             raise NetworkError(f"unknown section {s!r}; list section ids with `mobility network --describe --sections`")
-    rail, road = network.rail.copy(), network.road.copy()
-    for g in (rail, road):
-        g.remove_edges_from([(u, v, k) for u, v, k, d in g.edges(keys=True, data=True) if d["section"] in secs])
-        g.remove_nodes_from([n for n in nds if n in g])
-    return network.with_graphs(rail=rail, road=road, change=f"closed {sorted(secs | nds)}")
+    graphs = []
+    for g in (network.rail, network.road):
+        edges = [(u, v, k) for u, v, k, d in g.edges(keys=True, data=True) if d["section"] in secs]
+        gone = [n for n in nds if n in g]
+        if edges or gone:  # a graph the closure leaves alone is shared, not copied (networks are never mutated)
+            g = g.copy()
+            g.remove_edges_from(edges)
+            g.remove_nodes_from(gone)
+        graphs.append(g)
+    return network.with_graphs(rail=graphs[0], road=graphs[1], change=f"closed {sorted(secs | nds)}")

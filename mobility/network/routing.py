@@ -242,39 +242,48 @@ class Router:
         left out, instead of laying the state graph out again.
 
         The result is what ``Router(network, self.factors)`` gives (the same state graph, edge for
-        edge in the same order, so the same routes): the layout is only reused when ``network``
-        has the same nodes, node gauges, terminals, gauge terminals and transfer nodes, each of its
-        rail and road edges is one of this router's with the same attributes (so it carries the
-        capacity defaults the constructor would fill in), in the same order; otherwise the router is
-        built afresh.
+        edge in the same order, so the same routes). The layout is only reused when ``network`` has
+        the same year, terminals, rail nodes, road nodes and gauges at every node (so the same gauge
+        terminals and transfer nodes), and each of its rail and road edges is one of this router's
+        with the same attributes (so it carries the capacity defaults the constructor would fill
+        in), in the same order; otherwise the router is built afresh. A graph ``network`` shares
+        with this router's network (one the closure left alone) is taken as it is.
         """
         f = self.factors
+        old = self.network
         rail, road = network.rail, network.road
-        old_rail, old_road = self._edge_data
-        at: dict[str, frozenset[int]] = {n: frozenset() for n in self.nodes}
-        wanted: list[tuple[str, str, int]] = []  # the rail and road edges, as the constructor lays them out
-        for u, v, k, d in rail.edges(keys=True, data=True):
-            if (d.get("trains_per_day") is None or "trains_per_day_source" not in d
-                    or d.get("max_train_length_m") is None or old_rail.get((u, v, k)) != d):
-                return Router(network, f)
-            gs = edge_gauges(d.get("gauge"))
-            if gs:
-                at[u] |= gs
-                at[v] |= gs
-            wanted.extend((u, v, k) for _ in gs & set(GAUGES))
-        for u, v, k, d in road.edges(keys=True, data=True):
-            if old_road.get((u, v, k)) != d:
-                return Router(network, f)
-            wanted.append((u, v, k))
-        if (network.node_ids != self.nodes or at != self.node_gauges
-                or network.terminals != self.network.terminals
-                or network.gauge_terminals != self.network.gauge_terminals
-                or network.transfer_nodes != self.network.transfer_nodes):
+        if (network.year != old.year or network.terminals != old.terminals
+                or set(rail) != set(old.rail) or set(road) != set(old.road)):
             return Router(network, f)
+        old_rail, old_road = self._edge_data
+        kinds = self._kind.tolist()
+        if rail is old.rail:
+            at = self.node_gauges
+            wanted = [ref for kind, ref in zip(kinds, self.edge_refs, strict=True) if kind == RAIL]
+        else:
+            at = {n: frozenset() for n in self.nodes}
+            wanted = []  # the rail and road edges, as the constructor lays them out
+            for u, v, k, d in rail.edges(keys=True, data=True):
+                if old_rail.get((u, v, k)) != d:
+                    return Router(network, f)
+                gs = edge_gauges(d.get("gauge"))
+                if gs:
+                    at[u] |= gs
+                    at[v] |= gs
+                wanted.extend((u, v, k) for _ in gs & set(GAUGES))
+            if at != self.node_gauges:
+                return Router(network, f)
+        if road is old.road:
+            wanted.extend(old_road)
+        else:
+            for u, v, k, d in road.edges(keys=True, data=True):
+                if old_road.get((u, v, k)) != d:
+                    return Router(network, f)
+                wanted.append((u, v, k))
         # keep this router's rail and road edges that ``network`` still has, in order
-        keep = np.ones(len(self.edge_refs), dtype=bool)
+        keep = np.ones(len(kinds), dtype=bool)
         j = 0
-        for i, (kind, ref) in enumerate(zip(self._kind.tolist(), self.edge_refs, strict=True)):
+        for i, (kind, ref) in enumerate(zip(kinds, self.edge_refs, strict=True)):
             if kind == RAIL or kind == ROAD:
                 if j < len(wanted) and wanted[j] == ref:
                     j += 1
