@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -50,6 +50,9 @@ class SimulationResult:
     held: tuple[str, ...] = ()
     """One line per closure that holds movers at the horizon because it does not reopen within it."""
     assumptions: list[str] = field(default_factory=list)  # defaults this run used where the data gives nothing
+    network_key: Hashable | None = field(default=None, repr=False)
+    """What the network was built from (:func:`mobility.infrastructure.network_key`; None: a network
+    given to :func:`simulate`), so that analyses reuse the run's routers."""
 
     @property
     def span_h(self) -> float:
@@ -312,6 +315,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
         raise ScenarioError(f"{scenario.source_file or scenario.name}: seed: {seed!r} is not a whole number 0 or more")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     net = network if network is not None else scenario_network(scenario)
+    key = network_key(scenario) if network is None else None
     # The collector stays paused until the log's rows are in the frame and dropped: resumed with
     # the rows alive, its first full pass would walk every row (a seventh of a run's CPU).
     with paused_gc():
@@ -320,7 +324,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
             strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=scenario.horizon_days * 24.0)
             model = run_model(scenario, net, factors, rng, progress=progress, strikes=strikes,
                               max_movers=max_movers, max_events=max_events,
-                              network_key=network_key(scenario) if network is None else None)
+                              network_key=key)
         except (ScenarioError, NoRouteError, WorkLimitError) as exc:
             raise in_file(scenario, exc) from None
         events, resources, end_h = model.log.frame(), model.resources_frame(), float(model.log.last_time())
@@ -331,7 +335,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
                               resources=resources, network=model.network, factors=factors,
                               nominal_h=nominal, end_h=end_h,
                               held=held_by_closures(model, events, scenario.horizon_days * 24.0),
-                              assumptions=[model.assumed[k] for k in sorted(model.assumed)])
+                              assumptions=[model.assumed[k] for k in sorted(model.assumed)], network_key=key)
     if check:
         result.check()
     return result

@@ -10,6 +10,7 @@ import pandas as pd
 
 from mobility.analysis.closure import resource_waits
 from mobility.limits import WHAT_IF_DEFAULT
+from mobility.sim.log import text, text_index
 
 
 def utilisation(events: pd.DataFrame, resources: pd.DataFrame, *, span_h: float) -> pd.Series:
@@ -17,9 +18,10 @@ def utilisation(events: pd.DataFrame, resources: pd.DataFrame, *, span_h: float)
     ev = events[events["event"].isin(["acquire", "release"]) & (events["resource"] != "")]
     sign = np.where(ev["event"] == "acquire", 1.0, -1.0) * ev["amount"].to_numpy()
     busy = (-(sign * ev["time"].to_numpy()))  # sum(release*t) - sum(acquire*t)
-    s = pd.Series(busy, index=ev["resource"].astype(str).to_numpy()).groupby(level=0).sum()
+    rid = text_index(ev["resource"])
+    s = pd.Series(busy, index=rid).groupby(level=0).sum()
     # anything still held at the end counts until span_h
-    held = pd.Series(sign, index=ev["resource"].astype(str).to_numpy()).groupby(level=0).sum()
+    held = pd.Series(sign, index=rid).groupby(level=0).sum()
     s = s + held * span_h
     cap = resources.set_index("resource")["capacity"].astype(float)
     cap = cap[cap > 0]
@@ -56,7 +58,8 @@ def idle_held(events: pd.DataFrame) -> pd.Series:
     """Hours each ramp and gauge terminal was held idle: from a train taking it to the start of
     its loading or gauge change (waiting there for wagons or a locomotive), by resource id."""
     ev = events[["time", "mover", "event", "place", "resource"]]
-    acq = ev[(ev["event"] == "acquire") & ev["resource"].astype(str).str.match(r"^(ramp|terminal):")]
+    acq = ev[ev["event"] == "acquire"]
+    acq = acq[[r.startswith(("ramp:", "terminal:")) for r in text(acq["resource"])]]
     work = ev[ev["event"].isin(["load", "gauge_change"])]
     if acq.empty or work.empty:
         return pd.Series(dtype=float)

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mobility.errors import InvariantError, NoRouteError
-from mobility.network.edits import close
 from mobility.network.routing import Mover, Router
 
 if TYPE_CHECKING:
@@ -48,7 +47,8 @@ def _users(result: SimulationResult) -> tuple[dict[str, tuple[float, int]], list
     from mobility.sim.engine import Model, expand_forces
     from mobility.sim.rail import trains_needed, wagons_per_train
 
-    model = Model(result.scenario, result.network, result.factors, np.random.default_rng(0))
+    model = Model(result.scenario, result.network, result.factors, np.random.default_rng(0),
+                  network_key=result.network_key)
     f = model.factors
     units = expand_forces(result.scenario)
     earliest: dict[str, tuple[float, int]] = {}
@@ -104,8 +104,8 @@ def _no_way_round(model: Any, section: str, origin: str, destination: str, gauge
     """Whether every rail route from ``origin`` to ``destination`` uses ``section``."""
     try:
         router = routers.get(section)
-        if router is None:
-            router = routers[section] = Router(close(model.network, sections_=[section]), model.factors)
+        if router is None:  # the whole network's router less the section, as the run's rerouting builds it
+            router = routers[section] = model._avoiding(model.router, section)
         router.route(origin, destination, Mover.train(gauge=gauge, change_gauge=True))
     except NoRouteError:
         return True

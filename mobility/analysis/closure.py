@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from mobility.sim.log import text
+
 
 def closure_curve(events: pd.DataFrame, *, horizon_days: int, total_troops: int) -> pd.DataFrame:
     """Troops closed by the end of each day D+0 .. D+horizon.
@@ -111,7 +113,7 @@ def resource_waits(events: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["unit", "mover", "resource", "request_time", "wait_h"])
     ev = ev[["time", "unit", "mover", "event", "resource"]].copy()
     for c in ("unit", "mover", "resource", "event"):
-        ev[c] = ev[c].astype(str)
+        ev[c] = pd.Series(text(ev[c]), index=ev.index, dtype=object)
     ev["n"] = ev.groupby(["mover", "unit", "resource", "event"], sort=False).cumcount()
     req = ev[ev["event"] == "request"].set_index(["mover", "unit", "resource", "n"])["time"]
     acq = ev[ev["event"] == "acquire"].set_index(["mover", "unit", "resource", "n"])["time"]

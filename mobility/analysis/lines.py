@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mobility.network.model import Network
+from mobility.sim.log import text
 
 CORRIDOR_COUNTRIES = frozenset({"PL", "LT"})
 
@@ -39,19 +40,19 @@ def lines_of_communication(events: pd.DataFrame, network: Network) -> pd.DataFra
     closed = events[events["event"] == "closed"]
     if closed.empty:
         return pd.DataFrame(columns=cols)
-    closed_units = set(closed["unit"].astype(str))
-    ev = events[events["unit"].astype(str).isin(closed_units)]
+    closed_units = set(text(closed["unit"]))
+    ev = events[events["unit"].isin(closed_units)]
     sea = ev[(ev["mode"] == "sea") & (ev["event"] == "discharged")]
     pod = sea.groupby(ev["unit"].astype(str).loc[sea.index])["place"].first().astype(str)
     shipped = sea.groupby(ev["unit"].astype(str).loc[sea.index])["vehicles"].sum()
     corridor = corridor_sections(network)
-    crossed = set(ev.loc[(ev["event"] == "enter") & ev["place"].astype(str).isin(corridor), "mover"].astype(str))
+    crossed = set(text(ev.loc[(ev["event"] == "enter") & ev["place"].isin(corridor), "mover"]))
     rows: list[tuple[str, str, int, int]] = []
     for r in closed.itertuples(index=False):
         unit = str(r.unit)
         if unit in pod.index:
             rows.append((f"sea via {network.label(pod[unit])}", unit, int(r.troops), int(shipped[unit])))
-    moved = set(ev.loc[ev["mover"] != "", "unit"].astype(str))
+    moved = set(text(ev.loc[ev["mover"] != "", "unit"]))
     for r in closed.itertuples(index=False):
         if str(r.unit) not in moved:
             rows.append(("in place (no transport)", str(r.unit), int(r.troops), int(r.vehicles)))

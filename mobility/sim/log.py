@@ -79,6 +79,25 @@ class EventLog:
         return df
 
 
+def text(col: pd.Series) -> np.ndarray:
+    """A text column of the event log as an object array of Python strings, what
+    ``col.astype(str).to_numpy()`` gives, read through the column's categories: one conversion per
+    category instead of one per row (converting a 191,000-row column to pandas' ``str`` costs ~45 ms)."""
+    import pandas as pd
+
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return col.astype(str).to_numpy(dtype=object)
+    cats = np.array([*map(str, col.cat.categories), "nan"], dtype=object)  # code -1 (missing) reads "nan"
+    return cats[col.cat.codes.to_numpy()]
+
+
+def text_index(col: pd.Series) -> pd.Index:
+    """:func:`text` as an object index (pandas would otherwise convert every row to ``str`` again)."""
+    import pandas as pd
+
+    return pd.Index(text(col), dtype=object)
+
+
 def _categorical(values: list[str], take: np.ndarray | None = None) -> pd.Categorical:
     """``values`` (or ``values[take]``) as a categorical with sorted categories, the column
     ``astype("category")`` gives, without building the full column of objects first."""
