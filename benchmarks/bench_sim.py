@@ -63,6 +63,7 @@ def raw_resources(n_events: int, n_procs: int = 1000) -> float:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--out", default=str(HERE / "results" / "sim.json"))
     args = p.parse_args()
     sc = load_scenario(HERE / "nfm-scale.yaml")
     times, cpu, n_events = [], [], 0
@@ -94,8 +95,8 @@ def main() -> None:
         "ratio_to_raw_resources": med / raw_r,
         "commit": git_commit(),
     }
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "sim.json").write_text(json.dumps(out, indent=2))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2))
     for k, v in out.items():
         print(f"{k:>34}: {v if not isinstance(v, float) else round(v, 3)}")
 
