@@ -273,6 +273,31 @@ def held_by_closures(model: Model, events: pd.DataFrame, horizon_h: float) -> tu
                  for (target, end), units in sorted(held.items()))
 
 
+def _seed(scenario: Scenario, seed: int | None) -> int:
+    """The run's seed (default: the scenario's); a :class:`ScenarioError` unless a whole number >= 0."""
+    seed = scenario.seed if seed is None else seed
+    if not isinstance(seed, int) or seed < 0:
+        raise ScenarioError(f"{scenario.source_file or scenario.name}: seed: {seed!r} is not a whole number 0 or more")
+    return seed
+
+
+def _run(scenario: Scenario, seed: int, network: Network | None, *, progress: Callable[[float], None] | None,
+         max_movers: int, max_events: int) -> tuple[Factors, Model]:
+    """Sample the run's factors and strikes and run the model: the run behind :func:`simulate` and
+    :func:`outcome`. Bad input raises with every line naming the scenario file."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    net = network if network is not None else scenario_network(scenario)
+    try:
+        factors = sample_factors(scenario, Factors(scenario.factors), seed)
+        strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=scenario.horizon_days * 24.0)
+        model = run_model(scenario, net, factors, rng, progress=progress, strikes=strikes,
+                          max_movers=max_movers, max_events=max_events,
+                          network_key=network_key(scenario) if network is None else None)
+    except (ScenarioError, NoRouteError, WorkLimitError) as exc:
+        raise in_file(scenario, exc) from None
+    return factors, model
+
+
 def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | None = None,
              progress: Callable[[float], None] | None = None, check: bool = False,
              max_movers: int = MAX_MOVERS, max_events: int = MAX_EVENTS,
@@ -310,23 +335,13 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
         from mobility.analysis.experiments.points import at_point
 
         scenario = at_point(scenario, at, source="at")
-    seed = scenario.seed if seed is None else seed
-    if not isinstance(seed, int) or seed < 0:
-        raise ScenarioError(f"{scenario.source_file or scenario.name}: seed: {seed!r} is not a whole number 0 or more")
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
-    net = network if network is not None else scenario_network(scenario)
+    seed = _seed(scenario, seed)
     key = network_key(scenario) if network is None else None
     # The collector stays paused until the log's rows are in the frame and dropped: resumed with
     # the rows alive, its first full pass would walk every row (a seventh of a run's CPU).
     with paused_gc():
-        try:
-            factors = sample_factors(scenario, Factors(scenario.factors), seed)
-            strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=scenario.horizon_days * 24.0)
-            model = run_model(scenario, net, factors, rng, progress=progress, strikes=strikes,
-                              max_movers=max_movers, max_events=max_events,
-                              network_key=key)
-        except (ScenarioError, NoRouteError, WorkLimitError) as exc:
-            raise in_file(scenario, exc) from None
+        factors, model = _run(scenario, seed, network, progress=progress, max_movers=max_movers,
+                              max_events=max_events)
         events, resources, end_h = model.log.frame(), model.resources_frame(), float(model.log.last_time())
         model.log.clear()
     units = expand_forces(scenario)
@@ -339,3 +354,48 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
     if check:
         result.check()
     return result
+
+
+OUTCOME_EVENTS = ("closed", "combat_ready")
+"""The event-log rows the closure curve and the tier table read (:func:`mobility.analysis.closure.closure_curve`,
+:func:`mobility.requirement.tier_table`: rows of these events, their time, unit and troops)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a sweep keeps of a run (:func:`outcome`): its closure curve and tier table."""
+
+    scenario: Scenario
+    seed: int
+    factors: Factors
+    closure: pd.DataFrame
+    """As :attr:`SimulationResult.closure`."""
+    tiers: pd.DataFrame
+    """As :attr:`SimulationResult.tiers`."""
+
+
+def outcome(scenario: Scenario, *, seed: int | None = None, max_movers: int = MAX_MOVERS,
+            max_events: int = MAX_EVENTS) -> Outcome:
+    """Run a scenario once and keep only what a comparison reads: the closure curve and the tier table.
+
+    The same run as :func:`simulate` (same model, same event log) and the same two tables computed
+    from it by the same functions; only the log's rows they read (:data:`OUTCOME_EVENTS`) are put in
+    a frame, and nothing else (bottlenecks, units, resources, closures still holding movers) is
+    computed. ``tests/test_sweep_journal.py`` checks the tables against :func:`simulate`'s on shipped
+    scenarios.
+
+    Raises
+    ------
+    MobilityError
+        As :func:`simulate`.
+    """
+    from mobility.analysis.closure import closure_curve
+
+    seed = _seed(scenario, seed)
+    with paused_gc():  # as in simulate(): the rows are dropped before the collector runs again
+        factors, model = _run(scenario, seed, None, progress=None, max_movers=max_movers, max_events=max_events)
+        events = model.log.only(OUTCOME_EVENTS).frame()
+        model.log.clear()
+    closure = closure_curve(events, horizon_days=scenario.horizon_days, total_troops=scenario.total_troops())
+    tiers = requirement_tiers(events, requirement_of(scenario), strengths(expand_forces(scenario)))
+    return Outcome(scenario=scenario, seed=seed, factors=factors, closure=closure, tiers=tiers)

@@ -184,3 +184,18 @@ def test_cli_compare_streams_to_a_partial_file_then_folds_it_into_the_folder(
     runs = pd.read_parquet(out / "runs.parquet")
     pd.testing.assert_frame_equal(runs, plain.runs, check_exact=True, check_dtype=False,
                                   check_categorical=False)
+
+
+@pytest.mark.parametrize("name", ["baseline", "contested", "corridor-cut", "rand-2016"])
+def test_a_sweeps_lean_run_gives_exactly_the_closure_and_tiers_of_a_full_run(name: str, root: Path) -> None:
+    """`outcome` frames only the rows the two tables read; they must equal `simulate`'s, bit for bit (the
+    scenarios cover threats and closures, the closed clock and the combat-ready clock with brigade classes)."""
+    from mobility.scenario import load_scenario
+    from mobility.simulation import outcome, simulate
+
+    sc = load_scenario(root / "scenarios" / f"{name}.yaml")
+    full, lean = simulate(sc, seed=3), outcome(sc, seed=3)
+    pd.testing.assert_frame_equal(lean.closure, full.closure, check_exact=True)
+    pd.testing.assert_frame_equal(lean.tiers, full.tiers, check_exact=True)
+    assert lean.factors.items() == full.factors.items()
+    assert full.closure["closed"].iloc[-1] > 0 and len(full.events) > 10 * len(full.tiers)  # not an empty run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,6 +53,15 @@ class EventLog:
 
     def __len__(self) -> int:
         return len(self._flat) // 6
+
+    def only(self, events: Collection[str]) -> EventLog:
+        """The rows whose event is one of ``events``, in their order, as a log of their own: to frame
+        just the rows an output reads (a sweep keeps only the closure curve and the tier table)."""
+        keep, flat, out = set(events), self._flat, EventLog()
+        for i, event in enumerate(flat[2::6]):
+            if event in keep:
+                out._flat += flat[6 * i:6 * i + 6]
+        return out
 
     def frame(self) -> pd.DataFrame:
         """The log as a DataFrame in event order, with categorical text columns (categories sorted)."""

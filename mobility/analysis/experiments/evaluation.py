@@ -75,11 +75,15 @@ def run_draws(scenario: Scenario, factors: Any, seed: int) -> tuple[tuple[str, f
 
 
 def run_one(spec: RunSpec) -> RunOutput:
-    """Run one ``(arm, replication)``: the task a Dask worker executes."""
-    from mobility.simulation import simulate
+    """Run one ``(arm, replication)``: the task a Dask worker executes.
+
+    The run keeps only its closure curve and tier table (:func:`mobility.simulation.outcome`), unless
+    ``spec.check`` asks for the invariants, which read the whole event log (:func:`~mobility.simulation.simulate`).
+    """
+    from mobility.simulation import outcome, simulate
 
     sc = Scenario.model_validate({**spec.scenario, "source_file": spec.source})
-    res = simulate(sc, seed=spec.seed, check=spec.check)
+    res = simulate(sc, seed=spec.seed, check=True) if spec.check else outcome(sc, seed=spec.seed)
     t = res.tiers
     return RunOutput(
         arm=spec.arm, replication=spec.replication, seed=spec.seed,
