@@ -49,6 +49,8 @@ from mobility.analysis.experiments.evaluation import RunOutput, RunSpec, run_one
 from mobility.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+PACES = ("distributed.admin.tick.interval", "distributed.worker.memory.monitor-interval",
+         "distributed.admin.system-monitor.interval")
 
 
 def _cpu() -> tuple[float, float]:
@@ -140,7 +142,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], Comparison]:
         "scenario": str(args.scenario), "candidates": str(args.candidates),
         "n_candidates": len(cset.candidates), "arms": len(last.arms), "replications": args.replications,
         "runs": runs, "max_combination": args.max_combination, "extremes": args.extremes, "repeats": args.repeats,
-        "git_commit": git_commit(),
+        "git_commit": git_commit(), "dask_default_paces": args.dask_default_paces,
         "wall_s": {str(w): v for w, v in times.items()},
         "load_average_before": {str(w): v for w, v in loads.items()},
         "median_s": {str(w): m for w, m in med.items()},
@@ -173,8 +175,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--extremes", action="store_true", help="add the all-in and leave-one-out arms")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--workers", default="1,2", help="worker counts to time, comma-separated (default 1,2)")
+    p.add_argument("--dask-default-paces", action="store_true",
+                   help="run the local cluster at Dask's default event-loop tick and monitor intervals (to "
+                        "compare with the slower paces mobility sets: evaluation.QUIET)")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "compare.json"))
     args = p.parse_args(argv)
+    if args.dask_default_paces:
+        from mobility.analysis.experiments import evaluation
+
+        for key in PACES:
+            evaluation.QUIET.pop(key, None)
     print(f"compare: {args.candidates} x {args.replications} replications, max combination "
           f"{args.max_combination}, {args.repeats} repeat(s) on {args.workers} worker(s)", flush=True)
     res, cmp = run(args)
