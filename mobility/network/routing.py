@@ -243,10 +243,11 @@ class Router:
 
         The result is what ``Router(network, self.factors)`` gives (the same state graph, edge for
         edge in the same order, so the same routes). The layout is only reused when ``network`` has
-        the same year, terminals, rail nodes, road nodes and gauges at every node (so the same gauge
-        terminals and transfer nodes), and each of its rail and road edges is one of this router's
-        with the same attributes (so it carries the capacity defaults the constructor would fill
-        in), in the same order; otherwise the router is built afresh. A graph ``network`` shares
+        the same year, terminals, rail nodes and road nodes, each of its rail and road edges is one
+        of this router's with the same attributes (so it carries the capacity defaults the
+        constructor would fill in), in the same order, and its gauge changes and transfers (fewer
+        where a closure took a gauge from a node) are among this router's in the same order;
+        otherwise the router is built afresh. A graph ``network`` shares
         with this router's network (one the closure left alone) is taken as it is.
         """
         f = self.factors
@@ -257,6 +258,7 @@ class Router:
             return Router(network, f)
         old_rail, old_road = self._edge_data
         kinds = self._kind.tolist()
+        links: list[tuple[int, int, int, object]] | None = None
         if rail is old.rail:
             at = self.node_gauges
             wanted = [ref for kind, ref in zip(kinds, self.edge_refs, strict=True) if kind == RAIL]
@@ -271,8 +273,9 @@ class Router:
                     at[u] |= gs
                     at[v] |= gs
                 wanted.extend((u, v, k) for _ in gs & set(GAUGES))
-            if at != self.node_gauges:
-                return Router(network, f)
+        # gauge changes and transfers, as the constructor lays them out, when a closure took a gauge from
+        # a node (its rail edges of that gauge all closed); else this router's, all kept
+        links = None if at == self.node_gauges else self._links(network, at)
         if road is old.road:
             wanted.extend(old_road)
         else:
@@ -282,14 +285,20 @@ class Router:
                 wanted.append((u, v, k))
         # keep this router's rail and road edges that ``network`` still has, in order
         keep = np.ones(len(kinds), dtype=bool)
-        j = 0
+        j = m = 0
+        src, dst = self._src.tolist(), self._dst.tolist()
         for i, (kind, ref) in enumerate(zip(kinds, self.edge_refs, strict=True)):
             if kind == RAIL or kind == ROAD:
                 if j < len(wanted) and wanted[j] == ref:
                     j += 1
                 else:
                     keep[i] = False
-        if j != len(wanted):
+            elif links is not None:
+                if m < len(links) and links[m] == (kind, src[i], dst[i], ref):
+                    m += 1
+                else:
+                    keep[i] = False
+        if j != len(wanted) or (links is not None and m != len(links)):
             return Router(network, f)  # an edge this router does not have, or in another order
         new = Router.__new__(Router)
         new.factors = f
@@ -302,6 +311,29 @@ class Router:
             setattr(new, name, getattr(self, name)[keep])
         new._profiles, new._trees, new._routes = {}, {}, {}
         return new
+
+    def _links(self, network: Network, gauges: dict[str, frozenset[int]]) -> list[tuple[int, int, int, object]]:
+        """The gauge-change and transfer edges ``Router(network)`` lays out, as ``(kind, from state,
+        to state, ref)`` in its order, for a ``network`` with this router's nodes and terminals and
+        ``gauges`` at its nodes (the constructor's loops over gauge terminals and transfer nodes)."""
+        nn, index = len(self.nodes), self.node_index
+        layer = {"rail1435": 0, "rail1520": 1, "road": 2}
+
+        def st(node: str, lay: str) -> int:
+            return layer[lay] * nn + index[node]
+
+        out: list[tuple[int, int, int, object]] = []
+        for n in network.gauge_terminals:
+            method = self._gauge_change_method(n)  # from the terminals, the same in both networks
+            if method is None:
+                continue
+            for a, b in (("rail1435", "rail1520"), ("rail1520", "rail1435")):
+                out.append((GAUGE_CHANGE, st(n, a), st(n, b), f"{n}:{method}"))
+        for n in network.transfer_nodes:
+            for g in gauges[n] & set(GAUGES):
+                out.append((TRANSFER, st(n, f"rail{g}"), st(n, "road"), n))
+                out.append((TRANSFER, st(n, "road"), st(n, f"rail{g}"), n))
+        return out
 
     @cached_property
     def _edge_data(self) -> tuple[dict[tuple[str, str, int], dict], dict[tuple[str, str, int], dict]]:
