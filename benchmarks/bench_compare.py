@@ -110,6 +110,7 @@ def timed_compare(scenario: Any, candidates: Any, *, workers: int, replications:
 
 def run(args: argparse.Namespace) -> tuple[dict[str, Any], Comparison]:
     """Measure; return the figures written to ``compare.json`` and the last comparison."""
+    commit = git_commit()  # the code this process imported (a commit made while it runs must not show)
     sc = load_scenario(args.scenario)
     cset = load_candidates(args.candidates)
     counts = [int(w) for w in args.workers.split(",")]
@@ -142,7 +143,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], Comparison]:
         "scenario": str(args.scenario), "candidates": str(args.candidates),
         "n_candidates": len(cset.candidates), "arms": len(last.arms), "replications": args.replications,
         "runs": runs, "max_combination": args.max_combination, "extremes": args.extremes, "repeats": args.repeats,
-        "git_commit": git_commit(), "dask_default_paces": args.dask_default_paces,
+        "git_commit": commit, "dask_default_paces": args.dask_default_paces,
         "wall_s": {str(w): v for w, v in times.items()},
         "load_average_before": {str(w): v for w, v in loads.items()},
         "median_s": {str(w): m for w, m in med.items()},
