@@ -281,18 +281,18 @@ def _seed(scenario: Scenario, seed: int | None) -> int:
     return seed
 
 
-def _run(scenario: Scenario, seed: int, network: Network | None, *, progress: Callable[[float], None] | None,
-         max_movers: int, max_events: int) -> tuple[Factors, Model]:
+def _run(scenario: Scenario, seed: int, network: Network | None, key: Hashable | None, *,
+         progress: Callable[[float], None] | None, max_movers: int, max_events: int) -> tuple[Factors, Model]:
     """Sample the run's factors and strikes and run the model: the run behind :func:`simulate` and
-    :func:`outcome`. Bad input raises with every line naming the scenario file."""
+    :func:`outcome`. ``key``: what the network was built from (None for a network given to
+    :func:`simulate`). Bad input raises with every line naming the scenario file."""
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     net = network if network is not None else scenario_network(scenario)
     try:
         factors = sample_factors(scenario, Factors(scenario.factors), seed)
         strikes = draw_strikes(scenario.threats, seed=seed, horizon_h=scenario.horizon_days * 24.0)
         model = run_model(scenario, net, factors, rng, progress=progress, strikes=strikes,
-                          max_movers=max_movers, max_events=max_events,
-                          network_key=network_key(scenario) if network is None else None)
+                          max_movers=max_movers, max_events=max_events, network_key=key)
     except (ScenarioError, NoRouteError, WorkLimitError) as exc:
         raise in_file(scenario, exc) from None
     return factors, model
@@ -340,7 +340,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, network: Network | 
     # The collector stays paused until the log's rows are in the frame and dropped: resumed with
     # the rows alive, its first full pass would walk every row (a seventh of a run's CPU).
     with paused_gc():
-        factors, model = _run(scenario, seed, network, progress=progress, max_movers=max_movers,
+        factors, model = _run(scenario, seed, network, key, progress=progress, max_movers=max_movers,
                               max_events=max_events)
         events, resources, end_h = model.log.frame(), model.resources_frame(), float(model.log.last_time())
         model.log.clear()
@@ -393,7 +393,8 @@ def outcome(scenario: Scenario, *, seed: int | None = None, max_movers: int = MA
 
     seed = _seed(scenario, seed)
     with paused_gc():  # as in simulate(): the rows are dropped before the collector runs again
-        factors, model = _run(scenario, seed, None, progress=None, max_movers=max_movers, max_events=max_events)
+        factors, model = _run(scenario, seed, None, network_key(scenario), progress=None, max_movers=max_movers,
+                              max_events=max_events)
         events = model.log.only(OUTCOME_EVENTS).frame()
         model.log.clear()
     closure = closure_curve(events, horizon_days=scenario.horizon_days, total_troops=scenario.total_troops())

@@ -113,6 +113,26 @@ def side_table_rows(name: str, filename: str) -> Iterator[tuple[str, dict[str, s
             yield f"{path}:{i}", row
 
 
+def side_count(where: str, field: str, text: str | None, fix: str) -> int:
+    """A side table's cell as a whole number >= 0, else a :class:`NetworkError` naming the row
+    (``where``), the field and the ``fix``."""
+    try:
+        n = int(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        n = -1
+    if n < 0:
+        raise NetworkError(f"{where}: {field} {text!r} is not a whole number >= 0; {fix}")
+    return n
+
+
+def side_source(where: str, row: dict[str, str]) -> str:
+    """A side table row's ``source`` (a source key or the word assumption), else a :class:`NetworkError`."""
+    src = (row.get("source") or "").strip()
+    if not src:
+        raise NetworkError(f"{where}: source is empty; give a source key or the word assumption")
+    return src
+
+
 def _load_geometry(folder: Path) -> dict[str, SectionGeometry]:
     path = folder / "geometry.geojson"
     if not path.is_file():

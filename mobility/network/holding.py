@@ -41,7 +41,7 @@ def holding_tracks(name: str) -> dict[str, Holding]:
     Raises :class:`NetworkError` naming file, field and fix for an unknown node,
     a missing or bad count or length, both given, a missing source or a node twice.
     """
-    from mobility.network.builtin import builtin_network, side_table_rows
+    from mobility.network.builtin import builtin_network, side_count, side_source, side_table_rows
 
     rows = list(side_table_rows(name, "holding_tracks.csv"))
     if not rows:
@@ -58,13 +58,7 @@ def holding_tracks(name: str) -> dict[str, Holding]:
                                "the node, or the length of track they can wait on)")
         trains = track = None
         if trains_s:
-            try:
-                trains = int(trains_s)
-            except ValueError:
-                trains = -1
-            if trains < 0:
-                raise NetworkError(f"{where}: trains {trains_s!r} is not a whole number >= 0; give the "
-                                   "number of trains that can wait at the node")
+            trains = side_count(where, "trains", trains_s, "give the number of trains that can wait at the node")
         else:
             try:
                 track = float(track_s)
@@ -73,9 +67,7 @@ def holding_tracks(name: str) -> dict[str, Holding]:
             if not 0 <= track < 100_000:
                 raise NetworkError(f"{where}: track_m {track_s!r} is not a length in metres (0 to 100000); "
                                    "give the length of track where waiting trains can stand")
-        src = (row.get("source") or "").strip()
-        if not src:
-            raise NetworkError(f"{where}: source is empty; give a source key or the word assumption")
+        src = side_source(where, row)
         if node in out:
             raise NetworkError(f"{where}: node_id {node!r} appears twice; keep one row")
         out[node] = Holding(node, trains, track, src, (row.get("confidence") or "").strip())

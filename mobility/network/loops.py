@@ -32,7 +32,7 @@ def passing_loops(name: str) -> dict[str, Loops]:
     section, a bad count or a missing source. Rows of sections that are double
     track in a year or scenario are ignored there.
     """
-    from mobility.network.builtin import builtin_network, side_table_rows
+    from mobility.network.builtin import builtin_network, side_count, side_source, side_table_rows
 
     rows = list(side_table_rows(name, "passing_loops.csv"))
     if not rows:
@@ -44,16 +44,8 @@ def passing_loops(name: str) -> dict[str, Loops]:
         sec = (row.get("section_id") or "").strip()
         if sec not in tracks:
             raise NetworkError(f"{where}: section_id {sec!r} is not a rail section of rail_lines.csv; fix the id")
-        try:
-            n = int(row.get("loops", ""))
-        except ValueError:
-            n = -1
-        if n < 0:
-            raise NetworkError(f"{where}: loops {row.get('loops')!r} is not a whole number >= 0; give the "
-                               "number of loops between the section's end stations")
-        src = (row.get("source") or "").strip()
-        if not src:
-            raise NetworkError(f"{where}: source is empty; give a source key or the word assumption")
+        n = side_count(where, "loops", row.get("loops"), "give the number of loops between the section's end stations")
+        src = side_source(where, row)
         if sec in out:
             raise NetworkError(f"{where}: section_id {sec!r} appears twice; keep one row")
         out[sec] = Loops(sec, n, src, (row.get("confidence") or "").strip())

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 GAUGES = (1435, 1520)
 LAYERS = ("rail1435", "rail1520", "road")
+LAYER_INDEX = {name: i for i, name in enumerate(LAYERS)}
 GAUGE_NAMES = {1435: "standard gauge (1435 mm)", 1520: "broad gauge (1520 mm)"}
 
 # edge kinds in the state graph
@@ -313,15 +314,10 @@ class Router:
         return new
 
     def _links(self, network: Network, gauges: dict[str, frozenset[int]]) -> list[tuple[int, int, int, object]]:
-        """The gauge-change and transfer edges ``Router(network)`` lays out, as ``(kind, from state,
-        to state, ref)`` in its order, for a ``network`` with this router's nodes and terminals and
-        ``gauges`` at its nodes (the constructor's loops over gauge terminals and transfer nodes)."""
-        nn, index = len(self.nodes), self.node_index
-        layer = {"rail1435": 0, "rail1520": 1, "road": 2}
-
-        def st(node: str, lay: str) -> int:
-            return layer[lay] * nn + index[node]
-
+        """The gauge-change and transfer edges of ``network`` with ``gauges`` at its nodes, as ``(kind,
+        from state, to state, ref)`` in the order the constructor lays them out (it calls this too); the
+        network has this router's nodes and terminals."""
+        st = self._state
         out: list[tuple[int, int, int, object]] = []
         for n in network.gauge_terminals:
             method = self._gauge_change_method(n)  # from the terminals, the same in both networks
@@ -375,11 +371,7 @@ class Router:
             hwy_speed.append(spd)
             self.edge_refs.append(ref)
 
-        layer = {"rail1435": 0, "rail1520": 1, "road": 2}
-
-        def st(node: str, lay: str) -> int:
-            return layer[lay] * nn + self.node_index[node]
-
+        st = self._state
         default_speed = f["default_freight_speed_kmh"]
         for u, v, k, d in net.rail.edges(keys=True, data=True):
             gs = edge_gauges(d.get("gauge"))
@@ -392,16 +384,8 @@ class Router:
                 m=d.get("mlc") if d.get("mlc") is not None else math.inf,
                 w=d.get("maxweight") if d.get("maxweight") is not None else math.inf,
                 ref=(u, v, k))
-        for n in net.gauge_terminals:
-            method = self._gauge_change_method(n)
-            if method is None:
-                continue
-            for a, b in (("rail1435", "rail1520"), ("rail1520", "rail1435")):
-                add(st(n, a), st(n, b), GAUGE_CHANGE, 0.0, 0.0, ref=f"{n}:{method}")
-        for n in net.transfer_nodes:
-            for g in self.node_gauges[n] & set(GAUGES):
-                add(st(n, f"rail{g}"), st(n, "road"), TRANSFER, 0.0, 0.0, ref=n)
-                add(st(n, "road"), st(n, f"rail{g}"), TRANSFER, 0.0, 0.0, ref=n)
+        for k, s, t, ref in self._links(net, self.node_gauges):  # gauge changes, then transfers
+            add(s, t, k, 0.0, 0.0, ref=ref)
 
         self._src = np.asarray(src, dtype=np.int64)
         self._dst = np.asarray(dst, dtype=np.int64)
@@ -411,7 +395,7 @@ class Router:
         self._train_len = np.asarray(train_len, dtype=float)
         self._mlc = np.asarray(mlc, dtype=float)
         self._weight = np.asarray(weight, dtype=float)
-        self._layer_of = {v: k for k, v in layer.items()}
+        self._layer_of = dict(enumerate(LAYERS))
 
     def _march_speed(self, d: dict) -> float:
         f = self.factors
@@ -520,7 +504,7 @@ class Router:
 
     # -- queries -----------------------------------------------------------------
     def _state(self, node: str, layer: str) -> int:
-        return LAYERS.index(layer) * len(self.nodes) + self.node_index[node]
+        return LAYER_INDEX[layer] * len(self.nodes) + self.node_index[node]
 
     def _start_end_states(self, origin: str, destination: str, mover: Mover) -> tuple[list[int], list[int]]:
         net = self.network

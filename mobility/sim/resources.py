@@ -222,20 +222,14 @@ class Server:
     def use(self, who: Who, hold_h: float, *, event: tuple[str, str] | None = None) -> Generator[Any, Any, None]:
         """Wait for a server (and for the place to reopen), hold it ``hold_h`` hours, release."""
         env, log = self.env, self.log
-        log.add(env.now, who, "request", self.place, self.rid, 1)
-        req = self.res.request(who.key if self.use_priority else _NO_KEY)
-        yield req
-        if self._closable:
-            yield from self._reopened()
-        log.add(env.now, who, "acquire", self.place, self.rid, 1)
+        req = yield from self.acquire(who)
         if event:
             log.add(env.now, who, event[0], self.place, "", 0)
         if hold_h > 0:
             yield env.timeout(hold_h)
         if event:
             log.add(env.now, who, event[1], self.place, "", 0)
-        log.add(env.now, who, "release", self.place, self.rid, 1)
-        self.res.release(req)
+        self.release(who, req)
 
     def occupy(self, who: Who, hold_h: float) -> Generator[Any, Any, None]:
         """Wait for a server (and for the place to reopen), then keep it ``hold_h`` hours

@@ -126,10 +126,9 @@ def _say_kept(journal: Path) -> None:
     """One line on stderr saying how many finished runs an unfinished sweep left in its journal."""
     import sys
 
-    try:
-        n = sum(1 for line in journal.read_text(encoding="utf-8").split("\n")[1:] if line.endswith("}"))
-    except OSError:
-        return
+    from mobility.analysis.experiments.journal import finished_runs
+
+    n = finished_runs(journal)
     if n:
         print(f"mobility: compare: {n} finished run(s) kept in {journal}; the same command resumes from them",
               file=sys.stderr)

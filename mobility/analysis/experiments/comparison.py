@@ -33,7 +33,6 @@ from mobility.analysis.experiments.candidates import (
 from mobility.analysis.experiments.designs import arm_name, design_arms, replication_seeds
 from mobility.analysis.experiments.evaluation import RunOutput, RunSpec, execute, run_one
 from mobility.analysis.experiments.journal import Journal
-from mobility.analysis.experiments.journal import remove as remove_journal
 from mobility.analysis.experiments.statistics import (
     candidate_contributions,
     rank,
@@ -121,7 +120,7 @@ def _run(specs: Sequence[RunSpec], journal: str | Path | None, notes: list[str],
             execute(todo, sink=book.add, **kwargs)
     except MobilityError:
         book.close()
-        remove_journal(journal)  # bad input: the sweep cannot finish, leave nothing behind
+        Path(journal).unlink(missing_ok=True)  # bad input: the sweep cannot finish, leave nothing behind
         raise
     finally:
         book.close()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -195,9 +194,10 @@ class Journal:
         return [got[(s.arm, s.replication)] for s in specs]
 
 
-def remove(path: str | Path) -> None:
-    """Delete a journal file if it is there."""
+def finished_runs(path: str | Path) -> int:
+    """How many runs the journal at ``path`` holds (0 if it cannot be read): its complete lines after the first."""
     try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+        lines = Path(path).read_text(encoding="utf-8").split("\n")[1:]
+    except OSError:
+        return 0
+    return sum(1 for line in lines if line.endswith("}"))
